@@ -1,0 +1,175 @@
+"""vaultkit.toml: the vault's settings, every one optional, with its default."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from vaultkit.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+CONFIG_NAME = "vaultkit.toml"
+RULE_NAMES = (
+    "follow_up", "no_answer", "confirm", "prepare", "thank", "referral",
+    "missing_note", "report_back", "keep_in_touch", "task",
+)
+
+
+@dataclass(frozen=True)
+class RulesConfig:
+    """The numbers behind the due-action rules (schema.md's defaults)."""
+
+    horizon_days: int = 30
+    follow_up_after_days: int = 7
+    max_attempts: int = 3
+    confirm_days_before: int = 2
+    prepare_days_before: int = 3
+    thank_days_after: int = 1
+    referral_days_after: int = 7
+    report_back_days_after: int = 30
+    keep_in_touch_days: int = 90
+    disabled: frozenset[str] = frozenset()
+
+    def enabled(self, rule: str) -> bool:
+        """Give whether a rule is switched on."""
+        return rule not in self.disabled
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    """Where the generated notes go and what they are called."""
+
+    folder: str = "CRM"
+    index: str = "CRM Index"
+    due: str = "Due Actions"
+    graph: str = "Referral Graph"
+
+    def path(self, name: str) -> str:
+        """Give the vault-relative path of a generated note."""
+        return f"{self.folder.strip('/')}/{name}.md" if self.folder.strip("/") else f"{name}.md"
+
+    def paths(self) -> tuple[str, ...]:
+        """Give the vault-relative paths of every generated note."""
+        return (self.path(self.index), self.path(self.due), self.path(self.graph))
+
+
+DEFAULT_FOLDERS = {"People": "contact", "Meetings": "meeting", "Orgs": "org"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything vaultkit.toml can say, with schema.md's defaults."""
+
+    folders: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FOLDERS), hash=False)
+    field_aliases: dict[str, str] = field(default_factory=dict, hash=False)
+    rules: RulesConfig = RulesConfig()
+    output: OutputConfig = OutputConfig()
+    cache_folder: str = ".vaultkit"
+    max_file_bytes: int = 2_000_000
+    graph_max_nodes: int = 60
+    ignore: tuple[str, ...] = ()
+
+
+def _int(value: Any, key: str, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{key} must be a whole number of 0 or more, not {value!r}", path)
+    return value
+
+
+def _str(value: Any, key: str, path: str) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{key} must be text, not {value!r}", path)
+    return value
+
+
+def _table(data: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"[{key}] must be a table", path)
+    return value
+
+
+def parse_config(data: dict[str, Any], path: str = CONFIG_NAME) -> Config:
+    """Give the Config for an already-parsed vaultkit.toml mapping."""
+    known = {"folders", "fields", "rules", "output", "cache", "limits", "graph", "ignore"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}", path)
+
+    folders = dict(DEFAULT_FOLDERS)
+    for folder, kind in _table(data, "folders", path).items():
+        if kind not in ("contact", "meeting", "org", "note"):
+            raise ConfigError(f"folders.{folder} must be contact, meeting, org or note", path)
+        folders[folder.strip("/")] = kind
+
+    aliases = {
+        str(k): _str(v, f"fields.{k}", path) for k, v in _table(data, "fields", path).items()
+    }
+
+    rules_data = _table(data, "rules", path)
+    rule_values: dict[str, Any] = {}
+    for f in fields(RulesConfig):
+        if f.name in rules_data:
+            if f.name == "disabled":
+                names = rules_data["disabled"]
+                if not isinstance(names, list) or any(n not in RULE_NAMES for n in names):
+                    raise ConfigError(
+                        f"rules.disabled must list rule names from: {', '.join(RULE_NAMES)}", path
+                    )
+                rule_values["disabled"] = frozenset(names)
+            else:
+                rule_values[f.name] = _int(rules_data[f.name], f"rules.{f.name}", path)
+    for key in sorted(set(rules_data) - {f.name for f in fields(RulesConfig)}):
+        raise ConfigError(f"unknown setting rules.{key}", path)
+
+    out_data = _table(data, "output", path)
+    out_values = {
+        f.name: _str(out_data[f.name], f"output.{f.name}", path)
+        for f in fields(OutputConfig)
+        if f.name in out_data
+    }
+    output = replace(OutputConfig(), **out_values)
+    if len(set(output.paths())) != 3:
+        raise ConfigError("output.index, output.due and output.graph must differ", path)
+
+    cache = _table(data, "cache", path)
+    limits = _table(data, "limits", path)
+    graph = _table(data, "graph", path)
+    ignore = data.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
+        raise ConfigError("ignore must be a list of folder names", path)
+    return Config(
+        folders=folders,
+        field_aliases=aliases,
+        rules=replace(RulesConfig(), **rule_values),
+        output=output,
+        cache_folder=_str(cache.get("folder", ".vaultkit"), "cache.folder", path),
+        max_file_bytes=_int(limits.get("max_file_bytes", 2_000_000), "limits.max_file_bytes", path),
+        graph_max_nodes=_int(graph.get("max_nodes", 60), "graph.max_nodes", path),
+        ignore=tuple(i.strip("/") for i in ignore),
+    )
+
+
+def load_config(root: Path) -> Config:
+    """Give the vault's Config, from vaultkit.toml at its root when there is one."""
+    path = root / CONFIG_NAME
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", CONFIG_NAME) from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError("not UTF-8 text", CONFIG_NAME) from exc
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        raise ConfigError(f"not valid TOML: {exc}", CONFIG_NAME, line) from exc
+    return parse_config(data, CONFIG_NAME)

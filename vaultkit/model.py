@@ -1,0 +1,155 @@
+"""The records vaultkit works with: notes, links, tasks, problems.
+
+Every record is a frozen dataclass. Paths are vault-relative POSIX strings, so a
+record means the same thing on every machine and sorts the same everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+NoteKind = Literal["contact", "meeting", "org", "note"]
+KINDS: tuple[str, ...] = ("contact", "meeting", "org")
+
+CONTACT_STATUSES = ("active", "paused", "declined", "closed")
+MEETING_STATUSES = ("scheduled", "done", "cancelled")
+MEETING_MODES = ("in-person", "video", "phone")
+SENIORITIES = ("peer", "senior")
+SOURCES = (
+    "family", "friend", "colleague", "former-boss", "classmate",
+    "alumni", "online", "event", "cold", "referral",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in the vault, located as precisely as we know."""
+
+    path: str
+    line: int | None
+    field: str | None
+    severity: Severity
+    code: str
+    message: str
+
+    def format(self) -> str:
+        """Give the problem as `path:line: severity: message` (the `check` format)."""
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}: {self.message}"
+
+    def sort_key(self) -> tuple[str, int, str, str, str]:
+        """Give the key that orders problems by file, line, then text."""
+        return (self.path, self.line or 0, self.field or "", self.code, self.message)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A wiki link as written: `[[target#heading|alias]]`, or a plain name in a link field."""
+
+    target: str
+    alias: str | None = None
+    heading: str | None = None
+    field: str | None = None
+    line: int | None = None
+    bracketed: bool = True
+
+    @property
+    def shown(self) -> str:
+        """Give the text a reader sees for this link."""
+        return self.alias or self.target.rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Task:
+    """A Markdown checkbox task in a note body, with its Obsidian Tasks due date."""
+
+    text: str
+    done: bool
+    due: date | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The CRM fields of a person note (type: contact)."""
+
+    org: Link | None = None
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    linkedin: str | None = None
+    source: str | None = None
+    referred_by: tuple[Link, ...] = ()
+    seniority: str | None = None
+    outreach: tuple[date, ...] = ()
+    replied: date | None = None
+    cadence: int | None = None
+    status: str = "active"
+    snooze_until: date | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """The CRM fields of a conversation note (type: meeting)."""
+
+    date: date | None = None
+    start: datetime | None = None
+    with_: tuple[Link, ...] = ()
+    mode: str | None = None
+    duration: int | None = None
+    status: str | None = None
+    confirmed: date | None = None
+    questions: tuple[str, ...] = ()
+    referrals: tuple[Link, ...] = ()
+    thanked: date | None = None
+    reported_back: date | None = None
+    reference: bool | None = None
+
+    def effective_status(self, today: date) -> str:
+        """Give the status as written, else scheduled for a future date and done otherwise."""
+        if self.status:
+            return self.status
+        if self.date is not None and self.date > today:
+            return "scheduled"
+        return "done"
+
+
+@dataclass(frozen=True)
+class Org:
+    """The CRM fields of an organisation note (type: org)."""
+
+    target: bool = False
+    website: str | None = None
+    industry: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Note:
+    """One Markdown file of the vault, parsed.
+
+    `extra` holds every front-matter field vaultkit does not know, as read, so
+    that nothing a user wrote is dropped; treat it as read-only.
+    """
+
+    path: str
+    name: str
+    kind: NoteKind = "note"
+    aliases: tuple[str, ...] = ()
+    contact: Contact | None = None
+    meeting: Meeting | None = None
+    org: Org | None = None
+    links: tuple[Link, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    problems: tuple[Problem, ...] = ()
+    generated: bool = False
+
+    @property
+    def folder(self) -> str:
+        """Give the vault-relative folder of the note ('' at the root)."""
+        return self.path.rpartition("/")[0]
