@@ -16,8 +16,16 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 CONFIG_NAME = "vaultkit.toml"
 RULE_NAMES = (
-    "follow_up", "no_answer", "confirm", "prepare", "thank", "referral",
-    "missing_note", "report_back", "keep_in_touch", "task",
+    "follow_up",
+    "no_answer",
+    "confirm",
+    "prepare",
+    "thank",
+    "referral",
+    "missing_note",
+    "report_back",
+    "keep_in_touch",
+    "task",
 )
 
 
@@ -100,7 +108,9 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME) -> Config:
     known = {"folders", "fields", "rules", "output", "cache", "limits", "graph", "ignore"}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}", path)
+        raise ConfigError(
+            f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}", path
+        )
 
     folders = dict(DEFAULT_FOLDERS)
     for folder, kind in _table(data, "folders", path).items():

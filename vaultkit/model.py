@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+Day = date  # Meeting has a field called `date`; this keeps the type nameable there
 Severity = Literal["error", "warning"]
 NoteKind = Literal["contact", "meeting", "org", "note"]
 KINDS: tuple[str, ...] = ("contact", "meeting", "org")
@@ -19,8 +20,16 @@ MEETING_STATUSES = ("scheduled", "done", "cancelled")
 MEETING_MODES = ("in-person", "video", "phone")
 SENIORITIES = ("peer", "senior")
 SOURCES = (
-    "family", "friend", "colleague", "former-boss", "classmate",
-    "alumni", "online", "event", "cold", "referral",
+    "family",
+    "friend",
+    "colleague",
+    "former-boss",
+    "classmate",
+    "alumni",
+    "online",
+    "event",
+    "cold",
+    "referral",
 )
 
 
@@ -96,20 +105,20 @@ class Contact:
 class Meeting:
     """The CRM fields of a conversation note (type: meeting)."""
 
-    date: date | None = None
+    date: Day | None = None
     start: datetime | None = None
     with_: tuple[Link, ...] = ()
     mode: str | None = None
     duration: int | None = None
     status: str | None = None
-    confirmed: date | None = None
+    confirmed: Day | None = None
     questions: tuple[str, ...] = ()
     referrals: tuple[Link, ...] = ()
-    thanked: date | None = None
-    reported_back: date | None = None
+    thanked: Day | None = None
+    reported_back: Day | None = None
     reference: bool | None = None
 
-    def effective_status(self, today: date) -> str:
+    def effective_status(self, today: Day) -> str:
         """Give the status as written, else scheduled for a future date and done otherwise."""
         if self.status:
             return self.status
@@ -153,3 +162,23 @@ class Note:
     def folder(self) -> str:
         """Give the vault-relative folder of the note ('' at the root)."""
         return self.path.rpartition("/")[0]
+
+
+def to_data(record: Any) -> Any:
+    """Give a record as plain JSON-ready data: dates as ISO text, `with_` as `with`."""
+    from dataclasses import fields as dc_fields
+    from dataclasses import is_dataclass
+
+    if is_dataclass(record) and not isinstance(record, type):
+        out = {}
+        for f in dc_fields(record):
+            key = "with" if f.name == "with_" else f.name
+            out[key] = to_data(getattr(record, f.name))
+        return out
+    if isinstance(record, (list, tuple)):
+        return [to_data(v) for v in record]
+    if isinstance(record, dict):
+        return {str(k): to_data(v) for k, v in record.items()}
+    if isinstance(record, (date, datetime)):
+        return record.isoformat()
+    return record

@@ -1,0 +1,94 @@
+"""The one pipeline that `build`, the watcher and cron all run: vault in, generated notes out.
+
+`render_outputs` is pure (vault and today in, bytes out); `build` adds the edges:
+reading the vault, the writer lock, and writing only what changed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from vaultkit.config import Config, load_config
+from vaultkit.io import vault_lock, write_if_changed
+from vaultkit.model import Problem
+from vaultkit.render.index import render_index
+from vaultkit.timeline import Person, people
+from vaultkit.vault import Progress, Vault, load_vault, resolve_root
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Everything a build derives from the vault: the generated notes and what they show."""
+
+    notes: dict[str, bytes] = field(hash=False)
+    people: Mapping[str, Person] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did: the vault it read, what it wrote, and how long it took."""
+
+    vault: Vault
+    today: date
+    outputs: Outputs
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    seconds: float
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Give the vault's problems, in file and line order."""
+        return self.vault.problems
+
+    @property
+    def errors(self) -> int:
+        """Give how many problems are errors."""
+        return sum(1 for p in self.vault.problems if p.severity == "error")
+
+
+def render_outputs(vault: Vault, today: date) -> Outputs:
+    """Give every generated note's bytes for the vault as of `today`, keyed by vault path."""
+    config = vault.config
+    by_person = people(vault, today)
+    notes = {config.output.path(config.output.index): render_index(vault, by_person, today)}
+    return Outputs(notes, by_person)
+
+
+def read(
+    root: str | os.PathLike[str], config: Config | None = None, progress: Progress | None = None
+) -> Vault:
+    """Give the parsed vault at `root`, with its vaultkit.toml unless `config` is given."""
+    path = resolve_root(root)
+    return load_vault(path, config or load_config(path), progress)
+
+
+def write_outputs(
+    root: Path, config: Config, outputs: Outputs, lock_wait: float = 5.0
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Give (written, unchanged) paths after writing the generated notes that changed."""
+    written: list[str] = []
+    unchanged: list[str] = []
+    with vault_lock(root / config.cache_folder, lock_wait):
+        for rel, data in sorted(outputs.notes.items()):
+            (written if write_if_changed(root / rel, data) else unchanged).append(rel)
+    return tuple(written), tuple(unchanged)
+
+
+def build(
+    root: str | os.PathLike[str],
+    today: date,
+    *,
+    progress: Progress | None = None,
+    lock_wait: float = 5.0,
+) -> BuildResult:
+    """Give the result of reading the vault at `root` and writing its generated notes."""
+    started = time.perf_counter()
+    vault = read(root, progress=progress)
+    outputs = render_outputs(vault, today)
+    written, unchanged = write_outputs(vault.root, vault.config, outputs, lock_wait)
+    return BuildResult(vault, today, outputs, written, unchanged, time.perf_counter() - started)

@@ -1,0 +1,134 @@
+"""The click group, the options every command shares, and the one place errors become exits."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+import click
+
+from vaultkit import __version__
+from vaultkit.errors import VaultkitError
+
+F = TypeVar("F", bound=Callable[..., Any])
+INTERNAL_ERROR = 70
+
+
+class Failure(click.ClickException):
+    """A library error shown as one line, with the exit code its class carries."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.code = exit_code
+
+    @property
+    def exit_code(self) -> int:  # type: ignore[override]
+        return self.code
+
+    def show(self, file: Any = None) -> None:
+        click.secho(f"vaultkit: error: {self.message}", err=True, fg="red")
+
+
+class VaultkitGroup(click.Group):
+    """A click group that turns every library error into a message and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VaultkitError as exc:
+            raise Failure(exc.format(), exc.exit_code) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as exc:
+            if os.environ.get("VAULTKIT_DEBUG"):
+                raise
+            raise Failure(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(set VAULTKIT_DEBUG=1 for the traceback, and please report it)",
+                INTERNAL_ERROR,
+            ) from None
+
+
+@click.group(cls=VaultkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vaultkit")
+def cli() -> None:
+    """A personal CRM for informational interviews, kept as Markdown notes.
+
+    vaultkit reads a folder of notes (people, meetings, organisations) and keeps
+    three generated notes up to date: an index, the due actions and the
+    referral graph.
+    """
+
+
+def vault_argument(func: F) -> F:
+    """Add the VAULT argument: a folder, else $VAULTKIT_VAULT, else the current folder."""
+    return click.argument(
+        "vault",
+        required=False,
+        default=".",
+        envvar="VAULTKIT_VAULT",
+        type=click.Path(file_okay=False, path_type=str),
+    )(func)
+
+
+def _to_date(ctx: click.Context, param: click.Parameter, value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    return value  # type: ignore[no-any-return]
+
+
+def today_option(func: F) -> F:
+    """Add --today: the date rules and views are computed for (default: the system date)."""
+    return click.option(
+        "--today",
+        type=click.DateTime(["%Y-%m-%d"]),
+        default=None,
+        callback=_to_date,
+        metavar="YYYY-MM-DD",
+        help="Compute as of this date instead of today (for tests and reviews).",
+    )(func)
+
+
+def date_option(name: str, help_text: str) -> Callable[[F], F]:
+    """Add a YYYY-MM-DD option given back as a date."""
+    return click.option(
+        name,
+        type=click.DateTime(["%Y-%m-%d"]),
+        default=None,
+        callback=_to_date,
+        metavar="YYYY-MM-DD",
+        help=help_text,
+    )
+
+
+def json_option(func: F) -> F:
+    """Add --json: machine-readable output for scripts."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
+
+
+def quiet_option(func: F) -> F:
+    """Add --quiet: print nothing but errors."""
+    return click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")(func)
+
+
+def resolve_today(today: date | None) -> date:
+    """Give --today, else the system date: the one clock read of a run."""
+    return today or date.today()
+
+
+def print_json(data: Any) -> None:
+    """Print data as indented, key-sorted JSON (stable for diffs and scripts)."""
+    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+def is_terminal() -> bool:
+    """Give whether standard output is a terminal a person is watching."""
+    return sys.stdout.isatty()

@@ -1,0 +1,103 @@
+"""Link resolution by Obsidian's rules: names, paths, aliases, and the tie-break.
+
+A link matches a note's file stem case-insensitively (after NFC), then its
+`aliases:`. `[[folder/Name]]` matches a vault path, or the end of one. Where
+several notes share a name: an exact vault path first, then the linking note's
+own folder, then the shortest path (then the path itself, so the choice is stable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from vaultkit.model import Link, Note, Problem
+from vaultkit.parse import nfc
+
+
+def name_key(text: str) -> str:
+    """Give the form two names are compared in: NFC, case-folded, without `.md`."""
+    text = nfc(text.strip())
+    if text.lower().endswith(".md"):
+        text = text[:-3]
+    return text.casefold()
+
+
+class Resolver:
+    """Finds the note a link points to, for one set of notes."""
+
+    def __init__(self, notes: Iterable[Note]) -> None:
+        self.notes = sorted(notes, key=lambda n: n.path)
+        self.by_name: dict[str, list[Note]] = {}
+        self.by_alias: dict[str, list[Note]] = {}
+        self.by_path: dict[str, Note] = {}
+        for note in self.notes:
+            self.by_name.setdefault(name_key(note.name), []).append(note)
+            self.by_path[name_key(note.path)] = note
+            for alias in note.aliases:
+                self.by_alias.setdefault(name_key(alias), []).append(note)
+        self._memo: dict[tuple[str, str], Note | None] = {}
+
+    def resolve(self, link: Link | str, source: Note | str | None = None) -> Note | None:
+        """Give the note `link` points to from `source`, or None for a dangling link."""
+        target = link.target if isinstance(link, Link) else link
+        folder = ""
+        if isinstance(source, Note):
+            folder = source.folder
+        elif isinstance(source, str):
+            folder = source.rpartition("/")[0]
+        memo_key = (target, folder)
+        if memo_key not in self._memo:
+            self._memo[memo_key] = self._resolve(name_key(target), folder.casefold())
+        return self._memo[memo_key]
+
+    def _resolve(self, key: str, folder: str) -> Note | None:
+        if not key:
+            return None
+        if "/" in key:
+            exact = self.by_path.get(key.lstrip("/"))
+            if exact is not None:
+                return exact
+            stem = key.rsplit("/", 1)[-1]
+            suffix = "/" + key.lstrip("/")
+            candidates = [
+                n for n in self.by_name.get(stem, ()) if name_key(n.path).endswith(suffix)
+            ]
+            return _pick(candidates, key, folder)
+        candidates = self.by_name.get(key) or self.by_alias.get(key) or []
+        return _pick(candidates, key, folder)
+
+    def clashes(self) -> list[Problem]:
+        """Give one warning per note whose name another note also has."""
+        problems: list[Problem] = []
+        for notes in self.by_name.values():
+            if len(notes) < 2:
+                continue
+            paths = [n.path for n in notes]
+            for note in notes:
+                others = ", ".join(p for p in paths if p != note.path)
+                problems.append(
+                    Problem(
+                        note.path,
+                        None,
+                        None,
+                        "warning",
+                        "duplicate-name",
+                        f"another note has the name '{note.name}' ({others}); "
+                        "links to it resolve by folder, then the shortest path",
+                    )
+                )
+        return problems
+
+
+def _pick(candidates: Sequence[Note], key: str, folder: str) -> Note | None:
+    if not candidates:
+        return None
+    if len(candidates) == 1:
+        return candidates[0]
+    for note in candidates:
+        if name_key(note.path) == key:
+            return note
+    same_folder = [n for n in candidates if n.folder.casefold() == folder]
+    if same_folder:
+        return same_folder[0]
+    return min(candidates, key=lambda n: (n.path.count("/"), len(n.path), n.path))

@@ -1,0 +1,500 @@
+"""A note's bytes to a Note record: front-matter typed by the schema, links, tasks.
+
+A pure function of the file's path, bytes and the config: no I/O here. Whatever is
+wrong with a note becomes a Problem on it; parsing never raises.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from vaultkit.config import Config
+from vaultkit.model import (
+    CONTACT_STATUSES,
+    MEETING_MODES,
+    MEETING_STATUSES,
+    SENIORITIES,
+    SOURCES,
+    Contact,
+    Link,
+    Meeting,
+    Note,
+    Org,
+    Problem,
+    Severity,
+    Task,
+)
+from vaultkit.yamlfm import Field, FrontMatterError, read_fields
+
+_FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1[ \t]*$", re.M | re.S)
+_WIKILINK = re.compile(r"\[\[([^\[\]|#\n]*)(?:#([^\[\]|\n]*))?(?:\|([^\[\]\n]*))?\]\]")
+_TASK = re.compile(r"^[ \t]*[-*+] \[([ xX])\] (.*)$", re.M)
+_TASK_DUE = re.compile(r"📅\s*(\d{4}-\d{2}-\d{2})")
+_QUESTIONS = re.compile(r"^#{1,6}[ \t]+Questions[ \t]*$", re.M | re.I)
+_HEADING = re.compile(r"^#{1,6}[ \t]", re.M)
+_BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(?!\[[ xX]\] )(.+?)[ \t]*$", re.M)
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
+
+GENERATED_KEY = "generated_by"
+
+
+def nfc(text: str) -> str:
+    """Give text in Unicode NFC, the form names are compared in."""
+    return unicodedata.normalize("NFC", text)
+
+
+def parse_link_text(text: str, field: str | None = None, line: int | None = None) -> Link | None:
+    """Give the Link a front-matter value stands for: `[[T#h|a]]` or a plain name."""
+    text = text.strip()
+    if not text:
+        return None
+    match = _WIKILINK.fullmatch(text)
+    if match:
+        target = nfc(match.group(1).strip())
+        if not target:
+            return None
+        return Link(target, _opt(match.group(3)), _opt(match.group(2)), field, line, True)
+    return Link(nfc(text), None, None, field, line, False)
+
+
+def _opt(text: str | None) -> str | None:
+    return text.strip() or None if text else None
+
+
+class _Reader:
+    """Turns raw front-matter fields into typed values, collecting problems."""
+
+    def __init__(self, path: str, fields: dict[str, Field]) -> None:
+        self.path = path
+        self.fields = fields
+        self.problems: list[Problem] = []
+        self.used: set[str] = set()
+
+    def problem(self, key: str | None, severity: Severity, code: str, message: str) -> None:
+        line = self.fields[key].line if key and key in self.fields else None
+        self.problems.append(Problem(self.path, line, key, severity, code, message))
+
+    def get(self, key: str) -> Field | None:
+        self.used.add(key)
+        found = self.fields.get(key)
+        return None if found is None or found.value is None else found
+
+    def text(self, key: str) -> str | None:
+        found = self.get(key)
+        if found is None:
+            return None
+        value = found.value
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            self.problem(
+                key,
+                "warning",
+                "yaml-1.1",
+                f"{key}: YAML reads `{found.raw}` as {str(value).lower()}; "
+                f'write {key}: "{found.raw}" if you mean the text',
+            )
+            return found.raw or str(value)
+        if isinstance(value, (int, float)):
+            return found.raw if found.raw is not None else str(value)
+        self.problem(key, "error", "bad-type", f"{key} should be text, not {_kind(value)}")
+        return None
+
+    def choice(self, key: str, allowed: tuple[str, ...]) -> str | None:
+        value = self.text(key)
+        if value is not None and value not in allowed:
+            self.problem(
+                key,
+                "warning",
+                "bad-value",
+                f"{key}: '{value}' is not one of {', '.join(allowed)}",
+            )
+        return value
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        found = self.get(key)
+        if found is None:
+            return ()
+        values = found.value if isinstance(found.value, list) else [found.value]
+        out: list[str] = []
+        for value in values:
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                out.append(nfc(str(value)))
+            elif value is not None:
+                self.problem(
+                    key, "error", "bad-type", f"{key}: each item should be text, not {_kind(value)}"
+                )
+        return tuple(out)
+
+    def whole(self, key: str) -> int | None:
+        found = self.get(key)
+        if found is None:
+            return None
+        if isinstance(found.value, int) and not isinstance(found.value, bool) and found.value >= 0:
+            return found.value
+        self.problem(
+            key,
+            "error",
+            "bad-type",
+            f"{key} should be a whole number, not {found.raw or _kind(found.value)}",
+        )
+        return None
+
+    def flag(self, key: str) -> bool | None:
+        found = self.get(key)
+        if found is None:
+            return None
+        if isinstance(found.value, bool):
+            return found.value
+        self.problem(
+            key,
+            "error",
+            "bad-type",
+            f"{key} should be true or false, not {found.raw or _kind(found.value)}",
+        )
+        return None
+
+    def _date(self, key: str, value: Any) -> tuple[date, datetime | None] | None:
+        if isinstance(value, datetime):
+            return value.date(), value
+        if isinstance(value, date):
+            return value, None
+        if not isinstance(value, str):
+            self.problem(
+                key, "error", "bad-date", f"{key} should be a date YYYY-MM-DD, not {_kind(value)}"
+            )
+            return None
+        match = _DATE.fullmatch(value.strip())
+        if not match:
+            self.problem(
+                key, "error", "bad-date", f"{key}: '{value}' is not a date (write YYYY-MM-DD)"
+            )
+            return None
+        y, m, d, hh, mm, ss = match.groups()
+        try:
+            day = date(int(y), int(m), int(d))
+            when = datetime(int(y), int(m), int(d), int(hh), int(mm), int(ss or 0)) if hh else None
+        except ValueError:
+            self.problem(key, "error", "bad-date", f"{key}: {value} is not a real date")
+            return None
+        return day, when
+
+    def day(self, key: str) -> date | None:
+        found = self.get(key)
+        if found is None:
+            return None
+        got = self._date(key, found.value)
+        return got[0] if got else None
+
+    def moment(self, key: str) -> tuple[date | None, datetime | None]:
+        found = self.get(key)
+        if found is None:
+            return None, None
+        got = self._date(key, found.value)
+        return got if got else (None, None)
+
+    def days(self, key: str) -> tuple[date, ...]:
+        found = self.get(key)
+        if found is None:
+            return ()
+        values = found.value if isinstance(found.value, list) else [found.value]
+        out = [got[0] for v in values if v is not None and (got := self._date(key, v))]
+        return tuple(sorted(out))
+
+    def links(self, key: str) -> tuple[Link, ...]:
+        found = self.get(key)
+        if found is None:
+            return ()
+        values = found.value if isinstance(found.value, list) else [found.value]
+        out: list[Link] = []
+        for value in values:
+            if isinstance(value, list) and len(value) == 1 and isinstance(value[0], list):
+                value = value[0]
+            if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+                # Unquoted [[Name]]: YAML read a list inside a list.
+                self.problem(
+                    key,
+                    "warning",
+                    "unquoted-link",
+                    f'{key}: write links in quotes, "[[{value[0]}]]", or YAML reads a list',
+                )
+                value = f"[[{value[0]}]]"
+            if isinstance(value, str):
+                link = parse_link_text(value, key, found.line)
+                if link:
+                    out.append(link)
+            elif value is not None:
+                self.problem(
+                    key,
+                    "error",
+                    "bad-type",
+                    f'{key} should be a link like "[[Name]]", not {_kind(value)}',
+                )
+        return tuple(out)
+
+    def link(self, key: str) -> Link | None:
+        found = self.links(key)
+        return found[0] if found else None
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    return f"'{value}'"
+
+
+def _contact(r: _Reader) -> Contact:
+    return Contact(
+        org=r.link("org"),
+        role=r.text("role"),
+        email=r.text("email"),
+        phone=r.text("phone"),
+        linkedin=r.text("linkedin"),
+        source=r.choice("source", SOURCES),
+        referred_by=r.links("referred_by"),
+        seniority=r.choice("seniority", SENIORITIES),
+        outreach=r.days("outreach"),
+        replied=r.day("replied"),
+        cadence=r.whole("cadence"),
+        status=r.choice("status", CONTACT_STATUSES) or "active",
+        snooze_until=r.day("snooze_until"),
+        tags=r.text_list("tags"),
+    )
+
+
+def _meeting(r: _Reader, body_questions: tuple[str, ...]) -> Meeting:
+    day, start = r.moment("date")
+    if day is None and "date" not in r.fields:
+        r.problem(None, "warning", "missing-field", "meeting has no date:")
+    return Meeting(
+        date=day,
+        start=start,
+        with_=r.links("with"),
+        mode=r.choice("mode", MEETING_MODES),
+        duration=r.whole("duration"),
+        status=r.choice("status", MEETING_STATUSES),
+        confirmed=r.day("confirmed"),
+        questions=r.text_list("questions") + body_questions,
+        referrals=r.links("referrals"),
+        thanked=r.day("thanked"),
+        reported_back=r.day("reported_back"),
+        reference=r.flag("reference"),
+    )
+
+
+def _org(r: _Reader) -> Org:
+    return Org(
+        target=bool(r.flag("target")),
+        website=r.text("website"),
+        industry=r.text("industry"),
+        tags=r.text_list("tags"),
+    )
+
+
+def _split(text: str) -> tuple[str | None, str, int, Problem | None]:
+    """Give (front-matter, body, the body's first line, problem) for a note's text."""
+    if not text.startswith("---"):
+        return None, text, 1, None
+    first_nl = text.find("\n")
+    if first_nl == -1 or text[3:first_nl].strip():
+        return None, text, 1, None
+    closing = _CLOSING.search(text, first_nl + 1)
+    if closing is None:
+        return (
+            None,
+            text,
+            1,
+            Problem(
+                "",
+                1,
+                None,
+                "error",
+                "unclosed",
+                "front-matter starts with --- but has no closing ---",
+            ),
+        )
+    fm = text[first_nl + 1 : closing.start()]
+    body_start = text.find("\n", closing.end())
+    body = "" if body_start == -1 else text[body_start + 1 :]
+    body_line = fm.count("\n") + 3
+    return fm, body, body_line, None
+
+
+def _line_of(offsets: list[int], pos: int, first: int) -> int:
+    lo, hi = 0, len(offsets)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if offsets[mid] <= pos:
+            lo = mid + 1
+        else:
+            hi = mid
+    return first + lo
+
+
+def _body(body: str, first_line: int) -> tuple[tuple[Link, ...], tuple[Task, ...], tuple[str, ...]]:
+    """Give the links, tasks and `## Questions` bullets of a note body."""
+    if "```" in body or "~~~" in body:
+        body = _FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), body)
+    links: list[Link] = []
+    tasks: list[Task] = []
+    questions: list[str] = []
+    offsets: list[int] = []
+    if "[[" in body or "[ ]" in body or "[x]" in body or "[X]" in body:
+        offsets = [i for i, ch in enumerate(body) if ch == "\n"]
+    if "[[" in body:
+        for m in _WIKILINK.finditer(body):
+            target = nfc(m.group(1).strip())
+            if target:
+                line = _line_of(offsets, m.start(), first_line)
+                links.append(Link(target, _opt(m.group(3)), _opt(m.group(2)), None, line, True))
+    if offsets and ("[ ]" in body or "[x]" in body or "[X]" in body):
+        for m in _TASK.finditer(body):
+            due_match = _TASK_DUE.search(m.group(2))
+            due = None
+            if due_match:
+                try:
+                    due = date.fromisoformat(due_match.group(1))
+                except ValueError:
+                    due = None
+            text = _TASK_DUE.sub("", m.group(2)).strip()
+            tasks.append(
+                Task(text, m.group(1) != " ", due, _line_of(offsets, m.start(), first_line))
+            )
+    heading = _QUESTIONS.search(body) if "uestions" in body else None
+    if heading:
+        rest = body[heading.end() :]
+        nxt = _HEADING.search(rest)
+        section = rest[: nxt.start()] if nxt else rest
+        questions = [q for q in _BULLET.findall(section) if q]
+    return tuple(links), tuple(tasks), tuple(questions)
+
+
+def _kind_of(path: str, fields: dict[str, Field], config: Config, r: _Reader) -> str:
+    declared = r.text("type")
+    if declared is not None:
+        declared = declared.strip().lower()
+        if declared in ("contact", "meeting", "org", "note"):
+            return declared
+        r.problem(
+            "type", "warning", "unknown-type", f"type: '{declared}' is not contact, meeting or org"
+        )
+        return "note"
+    best = ""
+    kind = "note"
+    lowered = path.lower()
+    for folder, folder_kind in config.folders.items():
+        prefix = folder.strip("/").lower() + "/"
+        if lowered.startswith(prefix) and len(prefix) > len(best):
+            best, kind = prefix, folder_kind
+    return kind
+
+
+def _json_safe(value: Any) -> Any:
+    """Give a value with dates and other YAML types as JSON-friendly data."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if isinstance(value, (set, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def parse_text(path: str, text: str, config: Config) -> Note:
+    """Give the Note for a note's decoded text (BOM and CRLF allowed)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    name = nfc(path.rsplit("/", 1)[-1][:-3] if path.endswith(".md") else path.rsplit("/", 1)[-1])
+    fm, body, body_line, split_problem = _split(text)
+    problems: list[Problem] = []
+    fields: dict[str, Field] = {}
+    if split_problem:
+        problems.append(Problem(path, 1, None, "error", split_problem.code, split_problem.message))
+    if fm is not None:
+        try:
+            fields = read_fields(fm, 2)
+        except FrontMatterError as exc:
+            problems.append(Problem(path, exc.line, None, "error", exc.code, str(exc)))
+    for alias, canonical in config.field_aliases.items():
+        if alias in fields and canonical not in fields:
+            fields[canonical] = fields.pop(alias)
+    r = _Reader(path, fields)
+    kind = _kind_of(path, fields, config, r)
+    links, tasks, body_questions = _body(body, body_line)
+    aliases = r.text_list("aliases")
+    contact = _contact(r) if kind == "contact" else None
+    meeting = _meeting(r, body_questions) if kind == "meeting" else None
+    org = _org(r) if kind == "org" else None
+    generated = GENERATED_KEY in fields and fields[GENERATED_KEY].value == "vaultkit"
+    r.get("tags")
+    extra = {k: _json_safe(f.value) for k, f in fields.items() if k not in r.used}
+    fm_links = tuple(
+        link
+        for record in (contact, meeting)
+        if record is not None
+        for link in _record_links(record)
+    )
+    return Note(
+        path=path,
+        name=name,
+        kind=kind,  # type: ignore[arg-type]
+        aliases=aliases,
+        contact=contact,
+        meeting=meeting,
+        org=org,
+        links=fm_links + links,
+        tasks=tasks,
+        extra=extra,
+        problems=tuple(problems + r.problems),
+        generated=generated,
+    )
+
+
+def _record_links(record: Contact | Meeting) -> tuple[Link, ...]:
+    if isinstance(record, Contact):
+        return ((record.org,) if record.org else ()) + record.referred_by
+    return record.with_ + record.referrals
+
+
+def parse_bytes(path: str, data: bytes, config: Config) -> Note:
+    """Give the Note for a note's raw bytes; undecodable text is a problem, not an error."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        name = nfc(path.rsplit("/", 1)[-1].removesuffix(".md"))
+        return Note(
+            path=path,
+            name=name,
+            problems=(
+                Problem(
+                    path,
+                    line,
+                    None,
+                    "error",
+                    "encoding",
+                    f"not UTF-8 text (byte {exc.start}); save the file as UTF-8",
+                ),
+            ),
+        )
+    return parse_text(path, text, config)
+
+
+Parser = Callable[[str, bytes, Config], Note]

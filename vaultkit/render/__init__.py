@@ -1,0 +1,1 @@
+"""Rendering: the generated notes as Markdown text, pure functions of the model."""

@@ -1,0 +1,162 @@
+"""The index note: people, meetings and organisations, and the vault's problems."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from vaultkit.model import Link, Note, Problem
+from vaultkit.render.markdown import GENERATED_NOTICE, escape, finish, front_matter, link, table
+from vaultkit.timeline import Person, meeting_key
+from vaultkit.vault import Vault
+
+
+def _org_cell(vault: Vault, note: Note, org: Link | None) -> str:
+    if org is None:
+        return ""
+    target = vault.resolve(org, note)
+    return link(target) if target is not None else escape(org.shown)
+
+
+def _people_cell(vault: Vault, note: Note, links: tuple[Link, ...]) -> str:
+    cells = []
+    for item in links:
+        target = vault.resolve(item, note)
+        cells.append(link(target) if target is not None else escape(item.shown))
+    return ", ".join(cells)
+
+
+def render_index(
+    vault: Vault,
+    people: Mapping[str, Person],
+    today: date,
+    next_actions: Mapping[str, str] | None = None,
+) -> bytes:
+    """Give the bytes of the index note for the vault as of `today`."""
+    next_actions = next_actions or {}
+    out = [
+        *front_matter("index"),
+        "",
+        f"# {escape(vault.config.output.index)}",
+        "",
+        GENERATED_NOTICE,
+        "",
+    ]
+    contacts = vault.of_kind("contact")
+    meetings = sorted(vault.of_kind("meeting"), key=meeting_key, reverse=True)
+    orgs = vault.of_kind("org")
+    out.append(
+        f"{len(contacts)} people · {len(meetings)} meetings · {len(orgs)} organisations · "
+        f"{len(vault.notes)} notes · {len(vault.problems)} problems"
+    )
+
+    out += ["", f"## People ({len(contacts)})", ""]
+    rows = []
+    for note in sorted(contacts, key=lambda n: (n.name.casefold(), n.path)):
+        person = people[note.path]
+        c = note.contact
+        assert c is not None
+        last = person.last_interaction.isoformat() if person.last_interaction else ""
+        rows.append(
+            [
+                link(note),
+                _org_cell(vault, note, c.org),
+                escape(c.role or ""),
+                person.stage,
+                last,
+                next_actions.get(note.path, ""),
+            ]
+        )
+    if rows:
+        out += table(
+            ["Person", "Organisation", "Role", "Stage", "Last interaction", "Next action"], rows
+        )
+    else:
+        out.append("No contact notes yet.")
+
+    out += ["", f"## Meetings ({len(meetings)})", ""]
+    rows = []
+    for note in meetings:
+        m = note.meeting
+        assert m is not None
+        when = (
+            m.start.strftime("%Y-%m-%d %H:%M")
+            if m.start
+            else (m.date.isoformat() if m.date else "")
+        )
+        rows.append(
+            [
+                when,
+                link(note),
+                _people_cell(vault, note, m.with_),
+                escape(m.mode or ""),
+                m.effective_status(today),
+                str(len(m.referrals)) if m.referrals else "",
+            ]
+        )
+    if rows:
+        out += table(["Date", "Meeting", "With", "Mode", "Status", "Referrals"], rows)
+    else:
+        out.append("No meeting notes yet.")
+
+    out += ["", *_orgs_section(vault, orgs)]
+    out += ["", *problems_section(vault.problems)]
+    return finish(out)
+
+
+def _orgs_section(vault: Vault, orgs: list[Note]) -> list[str]:
+    members: dict[str, list[Note]] = {}
+    unlisted: dict[str, list[Note]] = {}
+    for note in vault.of_kind("contact"):
+        c = note.contact
+        if c is None or c.org is None:
+            continue
+        target = vault.resolve(c.org, note)
+        if target is not None:
+            members.setdefault(target.path, []).append(note)
+        else:
+            unlisted.setdefault(c.org.shown, []).append(note)
+    out = [f"## Organisations ({len(orgs)})", ""]
+    rows = []
+    for note in sorted(orgs, key=lambda n: (n.name.casefold(), n.path)):
+        o = note.org
+        people = sorted(members.get(note.path, []), key=lambda n: n.name.casefold())
+        rows.append(
+            [
+                link(note),
+                "yes" if o and o.target else "",
+                escape(o.industry or "") if o else "",
+                ", ".join(link(p) for p in people),
+            ]
+        )
+    for name in sorted(unlisted, key=str.casefold):
+        people = sorted(unlisted[name], key=lambda n: n.name.casefold())
+        rows.append([escape(name) + " (no note)", "", "", ", ".join(link(p) for p in people)])
+    if rows:
+        out += table(["Organisation", "Target", "Industry", "People"], rows)
+    else:
+        out.append("No organisations yet.")
+    return out
+
+
+def problems_section(problems: tuple[Problem, ...]) -> list[str]:
+    """Give the Problems section: every problem with its file, line and message."""
+    errors = sum(1 for p in problems if p.severity == "error")
+    out = [f"## Problems ({len(problems)})", ""]
+    if not problems:
+        return [*out, "No problems found."]
+    out.append(
+        f"{errors} errors, {len(problems) - errors} warnings. "
+        "Run `vaultkit check` for the list in a terminal."
+    )
+    out.append("")
+    rows = [
+        [
+            f"[[{p.path[:-3]}]]" if not any(ch in p.path for ch in "[]|#^") else escape(p.path),
+            str(p.line or ""),
+            p.severity,
+            escape(p.message),
+        ]
+        for p in problems
+    ]
+    return out + table(["Note", "Line", "Severity", "Problem"], rows)

@@ -1,0 +1,315 @@
+"""Front-matter text to a mapping of field → (value, line, raw text), safely and fast.
+
+Most front-matter in a vault is simple: `key: value` lines, block lists and flow
+lists of plain or quoted scalars. Those are read by a small line parser that gives
+exactly what PyYAML's safe loader would; anything else falls back to PyYAML (the C
+LibYAML loader where present), guarded against alias bombs and deep nesting.
+Timestamps are left as text so that an impossible date is a reported problem for
+its field rather than an exception for the whole note.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_FRONT_MATTER_CHARS = 64_000
+MAX_NESTING = 64
+MAX_NODES = 20_000
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """PyYAML's safe loader, with timestamps kept as the text written."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One top-level front-matter field: its value, 1-based file line and raw scalar text."""
+
+    value: Any
+    line: int
+    raw: str | None
+
+
+class FrontMatterError(Exception):
+    """The front-matter cannot be read; carries a 1-based file line and a code."""
+
+    def __init__(self, message: str, line: int | None, code: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.code = code
+
+
+# --- the fast path ---------------------------------------------------------------
+
+_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_\-]*)[ \t]*:(?:[ \t]+(.*?))?[ \t]*$")
+_ITEM_LINE = re.compile(r"( *)-(?:[ \t]+(.*?))?[ \t]*$")
+# Plain scalars the line parser may type itself; any other plain scalar that starts
+# like a number, or holds YAML syntax, goes to PyYAML so both paths always agree.
+_SAFE_PLAIN = re.compile(r"[^\-?:,\[\]{}#&*!|>'\"%@`\s0-9+.~][^#\[\]{},]*")
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9:.+\-Zz \t]*)?")
+_NUMBERISH = re.compile(r"[-+.0-9]")
+_BOOLS = {
+    "yes": True,
+    "Yes": True,
+    "YES": True,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "on": True,
+    "On": True,
+    "ON": True,
+    "no": False,
+    "No": False,
+    "NO": False,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+    "off": False,
+    "Off": False,
+    "OFF": False,
+}
+_NULLS = {"~", "null", "Null", "NULL", ""}
+
+
+class _Fallback(Exception):
+    """The line parser met something it does not read exactly like PyYAML."""
+
+
+def _scalar(text: str) -> tuple[Any, str]:
+    """Give (value, raw) for one scalar as written, or raise _Fallback."""
+    if not text:
+        return None, ""
+    first = text[0]
+    if first == '"':
+        if len(text) < 2 or not text.endswith('"') or "\\" in text or '"' in text[1:-1]:
+            raise _Fallback
+        return text[1:-1], text[1:-1]
+    if first == "'":
+        inner = text[1:-1]
+        if len(text) < 2 or not text.endswith("'") or "'" in inner.replace("''", ""):
+            raise _Fallback
+        inner = inner.replace("''", "'")
+        return inner, inner
+    if " #" in text or ": " in text or text.endswith(":") or "\t#" in text:
+        raise _Fallback
+    if text in _NULLS:
+        return None, text
+    if text in _BOOLS:
+        return _BOOLS[text], text
+    if _NUMBERISH.match(text):
+        if _INT.fullmatch(text):
+            return int(text), text
+        if _DATE_LIKE.fullmatch(text) and ":" not in text and " " not in text:
+            return text, text
+        raise _Fallback
+    if not _SAFE_PLAIN.fullmatch(text):
+        raise _Fallback
+    return text, text
+
+
+def _flow_list(text: str) -> list[Any]:
+    """Give the items of a one-line flow list of scalars, or raise _Fallback."""
+    inner = text[1:-1]
+    if "[" in inner or "]" in inner or "{" in inner or "}" in inner:
+        raise _Fallback
+    if not inner.strip():
+        return []
+    if ("'" in inner or '"' in inner) and "," in inner:
+        # Quoted items may hold commas; only split where that cannot happen.
+        parts = re.findall(r"""\s*("[^"\\]*"|'[^']*'|[^,'"]*)\s*(?:,|$)""", inner)
+        if ",".join(parts).replace(" ", "") != inner.replace(" ", "").rstrip(","):
+            raise _Fallback
+    else:
+        parts = inner.split(",")
+    items = [p.strip() for p in parts]
+    if items and items[-1] == "":
+        items.pop()
+    if any(p == "" for p in items):
+        raise _Fallback
+    return [_scalar(p)[0] for p in items]
+
+
+def _fast(lines: list[str], first_line: int) -> dict[str, Field] | None:
+    """Give the fields of simple front-matter, or None when PyYAML must read it."""
+    fields: dict[str, Field] = {}
+    list_key: str | None = None
+    items: list[Any] = []
+    indent = ""
+    try:
+        for offset, line in enumerate(lines):
+            if not line or line.isspace() or line.lstrip().startswith("#"):
+                continue
+            if list_key is not None:
+                item = _ITEM_LINE.fullmatch(line)
+                if item and (not items or item.group(1) == indent):
+                    indent = item.group(1)
+                    items.append(_scalar(item.group(2) or "")[0])
+                    continue
+                if line[0] in " \t" or item:
+                    return None
+                if items:
+                    fields[list_key] = Field(items, fields[list_key].line, None)
+                list_key = None
+            match = _KEY_LINE.fullmatch(line)
+            if not match:
+                return None
+            key, text = match.group(1), match.group(2) or ""
+            if key in fields or key == "<<":
+                return None  # duplicate keys are reported by the full parser
+            lineno = first_line + offset
+            if not text:
+                list_key, items = key, []
+                fields[key] = Field(None, lineno, "")
+            elif text.startswith("["):
+                if not text.endswith("]") or text.startswith("[["):
+                    return None
+                fields[key] = Field(_flow_list(text), lineno, None)
+            else:
+                value, raw = _scalar(text)
+                fields[key] = Field(value, lineno, raw)
+        if list_key is not None and items:
+            fields[list_key] = Field(items, fields[list_key].line, None)
+    except _Fallback:
+        return None
+    return fields
+
+
+# --- the full parser ------------------------------------------------------------
+
+
+def _check_shape(text: str, first_line: int) -> None:
+    """Raise FrontMatterError for nesting deeper than any real note needs."""
+    depth = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise FrontMatterError(
+                    f"front-matter is nested more than {MAX_NESTING} levels deep",
+                    first_line,
+                    "nesting",
+                )
+        elif ch in "]}":
+            depth -= 1
+    for line in text.splitlines():
+        indent = len(line) - len(line.lstrip(" "))
+        if indent > MAX_NESTING * 2:
+            raise FrontMatterError(
+                f"front-matter is indented more than {MAX_NESTING * 2} spaces",
+                first_line,
+                "nesting",
+            )
+
+
+def _node_count(root: yaml.Node) -> int:
+    """Give how many nodes the document has once every alias is expanded."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if done or not children:
+            sizes[id(node)] = 1 + sum(sizes.get(id(c), 1) for c in children)
+            if sizes[id(node)] > MAX_NODES:
+                return sizes[id(node)]
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _full(text: str, first_line: int) -> dict[str, Field]:
+    """Give the fields of any front-matter PyYAML can read, or raise FrontMatterError."""
+    _check_shape(text, first_line)
+    loader = _Loader(text)
+    try:
+        try:
+            root = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = first_line + mark.line if mark else first_line
+            problem = exc.problem or str(exc)
+            raise FrontMatterError(
+                f"front-matter is not valid YAML: {problem}", line, "yaml"
+            ) from exc
+        except yaml.YAMLError as exc:
+            raise FrontMatterError(
+                f"front-matter is not valid YAML: {exc}", first_line, "yaml"
+            ) from exc
+        if root is None:
+            return {}
+        if not isinstance(root, yaml.MappingNode):
+            kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
+            raise FrontMatterError(
+                f"front-matter must be a mapping of fields, but it is {kind}",
+                first_line,
+                "not-mapping",
+            )
+        if _node_count(root) > MAX_NODES:
+            raise FrontMatterError(
+                f"front-matter expands to more than {MAX_NODES} values (YAML aliases)",
+                first_line,
+                "alias-bomb",
+            )
+        fields: dict[str, Field] = {}
+        for key_node, value_node in root.value:
+            line = first_line + key_node.start_mark.line
+            try:
+                key = loader.construct_object(key_node, deep=True)
+                value = loader.construct_object(value_node, deep=True)
+            except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+                raise FrontMatterError(
+                    f"front-matter value cannot be read: {exc}", line, "yaml"
+                ) from exc
+            if not isinstance(key, str):
+                key = str(key)
+            if key in fields:
+                raise FrontMatterError(
+                    f"field '{key}' is given twice (lines {fields[key].line} and {line})",
+                    line,
+                    "duplicate-key",
+                )
+            raw = value_node.value if isinstance(value_node, yaml.ScalarNode) else None
+            fields[key] = Field(value, line, raw)
+        return fields
+    finally:
+        loader.dispose()
+
+
+def read_fields(text: str, first_line: int = 2) -> dict[str, Field]:
+    """Give the top-level fields of front-matter text, or raise FrontMatterError.
+
+    `first_line` is the file line on which the front-matter text starts, so that
+    every line given back is a line of the file.
+    """
+    if len(text) > MAX_FRONT_MATTER_CHARS:
+        raise FrontMatterError(
+            f"front-matter is longer than {MAX_FRONT_MATTER_CHARS} characters",
+            first_line,
+            "too-large",
+        )
+    fast = _fast(text.split("\n"), first_line)
+    if fast is not None:
+        return fast
+    return _full(text, first_line)
+
+
+def read_fields_slow(text: str, first_line: int = 2) -> dict[str, Field]:
+    """Give the fields as the full PyYAML parser reads them (for tests of the fast path)."""
+    return _full(text, first_line)
