@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from vaultkit.model import Link, Note, Problem
 from vaultkit.parse import nfc
 
+_UNSET = object()
+
 
 def name_key(text: str) -> str:
     """Give the form two names are compared in: NFC, case-folded, without `.md`."""
@@ -36,35 +38,43 @@ class Resolver:
             for alias in note.aliases:
                 self.by_alias.setdefault(name_key(alias), []).append(note)
         self._memo: dict[tuple[str, str], Note | None] = {}
+        self._anywhere: dict[str, Note | None] = {}
 
     def resolve(self, link: Link | str, source: Note | str | None = None) -> Note | None:
         """Give the note `link` points to from `source`, or None for a dangling link."""
         target = link.target if isinstance(link, Link) else link
+        # Most names are unique, so their answer does not depend on where the link is.
+        found = self._anywhere.get(target, _UNSET)
+        if found is not _UNSET:
+            return found  # type: ignore[return-value]
         folder = ""
         if isinstance(source, Note):
             folder = source.folder
         elif isinstance(source, str):
             folder = source.rpartition("/")[0]
         memo_key = (target, folder)
-        if memo_key not in self._memo:
-            self._memo[memo_key] = self._resolve(name_key(target), folder.casefold())
-        return self._memo[memo_key]
+        if memo_key in self._memo:
+            return self._memo[memo_key]
+        key = name_key(target)
+        candidates = self._candidates(key)
+        note = _pick(candidates, key, folder.casefold())
+        if len(candidates) < 2:
+            self._anywhere[target] = note
+        else:
+            self._memo[memo_key] = note
+        return note
 
-    def _resolve(self, key: str, folder: str) -> Note | None:
+    def _candidates(self, key: str) -> list[Note]:
         if not key:
-            return None
+            return []
         if "/" in key:
             exact = self.by_path.get(key.lstrip("/"))
             if exact is not None:
-                return exact
+                return [exact]
             stem = key.rsplit("/", 1)[-1]
             suffix = "/" + key.lstrip("/")
-            candidates = [
-                n for n in self.by_name.get(stem, ()) if name_key(n.path).endswith(suffix)
-            ]
-            return _pick(candidates, key, folder)
-        candidates = self.by_name.get(key) or self.by_alias.get(key) or []
-        return _pick(candidates, key, folder)
+            return [n for n in self.by_name.get(stem, ()) if name_key(n.path).endswith(suffix)]
+        return self.by_name.get(key) or self.by_alias.get(key) or []
 
     def clashes(self) -> list[Problem]:
         """Give one warning per note whose name another note also has."""

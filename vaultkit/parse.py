@@ -32,7 +32,9 @@ from vaultkit.yamlfm import Field, FrontMatterError, read_fields
 
 _FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1[ \t]*$", re.M | re.S)
 _WIKILINK = re.compile(r"\[\[([^\[\]|#\n]*)(?:#([^\[\]|\n]*))?(?:\|([^\[\]\n]*))?\]\]")
-_TASK = re.compile(r"^[ \t]*[-*+] \[([ xX])\] (.*)$", re.M)
+_WIKILINK_RAW = re.compile(r"\[\[[^\[\]\n]*\]\]")
+# Starts with a literal newline so the regex engine can skip ahead (the body is scanned as "\n" + body).
+_TASK = re.compile(r"\n[ \t]*[-*+] \[([ xX])\] ([^\n]*)")
 _TASK_DUE = re.compile(r"📅\s*(\d{4}-\d{2}-\d{2})")
 _QUESTIONS = re.compile(r"^#{1,6}[ \t]+Questions[ \t]*$", re.M | re.I)
 _HEADING = re.compile(r"^#{1,6}[ \t]", re.M)
@@ -331,17 +333,6 @@ def _split(text: str) -> tuple[str | None, str, int, Problem | None]:
     return fm, body, body_line, None
 
 
-def _line_of(offsets: list[int], pos: int, first: int) -> int:
-    lo, hi = 0, len(offsets)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if offsets[mid] <= pos:
-            lo = mid + 1
-        else:
-            hi = mid
-    return first + lo
-
-
 def _body(body: str, first_line: int) -> tuple[tuple[Link, ...], tuple[Task, ...], tuple[str, ...]]:
     """Give the links, tasks and `## Questions` bullets of a note body."""
     if "```" in body or "~~~" in body:
@@ -349,17 +340,32 @@ def _body(body: str, first_line: int) -> tuple[tuple[Link, ...], tuple[Task, ...
     links: list[Link] = []
     tasks: list[Task] = []
     questions: list[str] = []
-    offsets: list[int] = []
-    if "[[" in body or "[ ]" in body or "[x]" in body or "[X]" in body:
-        offsets = [i for i, ch in enumerate(body) if ch == "\n"]
     if "[[" in body:
-        for m in _WIKILINK.finditer(body):
-            target = nfc(m.group(1).strip())
+        # Each distinct link is kept once, at its first line: that is all the
+        # problems and views need, and it spares a record per repeated mention.
+        for raw in dict.fromkeys(_WIKILINK_RAW.findall(body)):
+            m = _WIKILINK.fullmatch(raw)
+            if m is None:
+                continue
+            target, heading, alias = m.groups()
+            target = target.strip()
             if target:
-                line = _line_of(offsets, m.start(), first_line)
-                links.append(Link(target, _opt(m.group(3)), _opt(m.group(2)), None, line, True))
-    if offsets and ("[ ]" in body or "[x]" in body or "[X]" in body):
-        for m in _TASK.finditer(body):
+                links.append(
+                    Link(
+                        target if target.isascii() else nfc(target),
+                        alias.strip() or None if alias else None,
+                        heading.strip() or None if heading else None,
+                        None,
+                        first_line + body.count("\n", 0, body.find(raw)),
+                        True,
+                    )
+                )
+    if "[ ]" in body or "[x]" in body or "[X]" in body:
+        line, last = first_line - 1, 0
+        scan = "\n" + body
+        for m in _TASK.finditer(scan):
+            line += scan.count("\n", last, m.start() + 1)
+            last = m.start() + 1
             due_match = _TASK_DUE.search(m.group(2))
             due = None
             if due_match:
@@ -368,12 +374,10 @@ def _body(body: str, first_line: int) -> tuple[tuple[Link, ...], tuple[Task, ...
                 except ValueError:
                     due = None
             text = _TASK_DUE.sub("", m.group(2)).strip()
-            tasks.append(
-                Task(text, m.group(1) != " ", due, _line_of(offsets, m.start(), first_line))
-            )
-    heading = _QUESTIONS.search(body) if "uestions" in body else None
-    if heading:
-        rest = body[heading.end() :]
+            tasks.append(Task(text, m.group(1) != " ", due, line))
+    heading_match = _QUESTIONS.search(body) if "uestions" in body else None
+    if heading_match:
+        rest = body[heading_match.end() :]
         nxt = _HEADING.search(rest)
         section = rest[: nxt.start()] if nxt else rest
         questions = [q for q in _BULLET.findall(section) if q]

@@ -19,7 +19,6 @@ import yaml
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_FRONT_MATTER_CHARS = 64_000
-MAX_NESTING = 64
 MAX_NODES = 20_000
 
 
@@ -79,6 +78,11 @@ _BOOLS = {
     "OFF": False,
 }
 _NULLS = {"~", "null", "Null", "NULL", ""}
+# Characters YAML refuses (controls) or reads as line breaks (CR, NEL, LS, PS) or
+# treats specially (BOM): front-matter holding any of them goes to PyYAML.
+_UNUSUAL_CHAR = re.compile(
+    r"[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
 
 
 class _Fallback(Exception):
@@ -109,34 +113,40 @@ def _scalar(text: str) -> tuple[Any, str]:
     if _NUMBERISH.match(text):
         if _INT.fullmatch(text):
             return int(text), text
-        if _DATE_LIKE.fullmatch(text) and ":" not in text and " " not in text:
-            return text, text
+        if _DATE_LIKE.fullmatch(text):
+            return text, text  # a date or datetime: text on both paths (see _Loader)
         raise _Fallback
     if not _SAFE_PLAIN.fullmatch(text):
         raise _Fallback
     return text, text
 
 
+_FLOW_ITEM = re.compile(r"""[ \t]*("[^"\\]*"|'(?:[^']|'')*'|[^,"'\[\]{}]*?)[ \t]*(,|$)""")
+
+
 def _flow_list(text: str) -> list[Any]:
     """Give the items of a one-line flow list of scalars, or raise _Fallback."""
     inner = text[1:-1]
-    if "[" in inner or "]" in inner or "{" in inner or "}" in inner:
-        raise _Fallback
     if not inner.strip():
         return []
-    if ("'" in inner or '"' in inner) and "," in inner:
-        # Quoted items may hold commas; only split where that cannot happen.
-        parts = re.findall(r"""\s*("[^"\\]*"|'[^']*'|[^,'"]*)\s*(?:,|$)""", inner)
-        if ",".join(parts).replace(" ", "") != inner.replace(" ", "").rstrip(","):
+    items: list[Any] = []
+    pos = 0
+    while pos < len(inner):
+        match = _FLOW_ITEM.match(inner, pos)
+        if match is None or match.end() == pos:
             raise _Fallback
-    else:
-        parts = inner.split(",")
-    items = [p.strip() for p in parts]
-    if items and items[-1] == "":
-        items.pop()
-    if any(p == "" for p in items):
-        raise _Fallback
-    return [_scalar(p)[0] for p in items]
+        item, sep = match.group(1), match.group(2)
+        if item == "":
+            if sep == "" and items and match.end() == len(inner):
+                break  # a trailing comma, as YAML allows
+            raise _Fallback
+        items.append(_scalar(item)[0])
+        pos = match.end()
+        if sep == "":
+            if pos != len(inner):
+                raise _Fallback
+            break
+    return items
 
 
 def _fast(lines: list[str], first_line: int) -> dict[str, Field] | None:
@@ -166,6 +176,8 @@ def _fast(lines: list[str], first_line: int) -> dict[str, Field] | None:
             key, text = match.group(1), match.group(2) or ""
             if key in fields or key == "<<":
                 return None  # duplicate keys are reported by the full parser
+            if key in _BOOLS or key in _NULLS:
+                return None  # YAML reads `on:` or `null:` as a boolean or null key
             lineno = first_line + offset
             if not text:
                 list_key, items = key, []
@@ -185,30 +197,6 @@ def _fast(lines: list[str], first_line: int) -> dict[str, Field] | None:
 
 
 # --- the full parser ------------------------------------------------------------
-
-
-def _check_shape(text: str, first_line: int) -> None:
-    """Raise FrontMatterError for nesting deeper than any real note needs."""
-    depth = 0
-    for ch in text:
-        if ch in "[{":
-            depth += 1
-            if depth > MAX_NESTING:
-                raise FrontMatterError(
-                    f"front-matter is nested more than {MAX_NESTING} levels deep",
-                    first_line,
-                    "nesting",
-                )
-        elif ch in "]}":
-            depth -= 1
-    for line in text.splitlines():
-        indent = len(line) - len(line.lstrip(" "))
-        if indent > MAX_NESTING * 2:
-            raise FrontMatterError(
-                f"front-matter is indented more than {MAX_NESTING * 2} spaces",
-                first_line,
-                "nesting",
-            )
 
 
 def _node_count(root: yaml.Node) -> int:
@@ -236,7 +224,6 @@ def _node_count(root: yaml.Node) -> int:
 
 def _full(text: str, first_line: int) -> dict[str, Field]:
     """Give the fields of any front-matter PyYAML can read, or raise FrontMatterError."""
-    _check_shape(text, first_line)
     loader = _Loader(text)
     try:
         try:
@@ -245,6 +232,10 @@ def _full(text: str, first_line: int) -> dict[str, Field]:
             mark = exc.problem_mark or exc.context_mark
             line = first_line + mark.line if mark else first_line
             problem = exc.problem or str(exc)
+            if "nesting depth" in problem:
+                raise FrontMatterError(
+                    "front-matter is nested too deeply to be real data", line, "nesting"
+                ) from exc
             raise FrontMatterError(
                 f"front-matter is not valid YAML: {problem}", line, "yaml"
             ) from exc
@@ -261,7 +252,8 @@ def _full(text: str, first_line: int) -> dict[str, Field]:
                 first_line,
                 "not-mapping",
             )
-        if _node_count(root) > MAX_NODES:
+        # Without an alias (`*name`) nothing can expand beyond the text's own size.
+        if "*" in text and _node_count(root) > MAX_NODES:
             raise FrontMatterError(
                 f"front-matter expands to more than {MAX_NODES} values (YAML aliases)",
                 first_line,
@@ -273,7 +265,11 @@ def _full(text: str, first_line: int) -> dict[str, Field]:
             try:
                 key = loader.construct_object(key_node, deep=True)
                 value = loader.construct_object(value_node, deep=True)
-            except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+            except RecursionError as exc:
+                raise FrontMatterError(
+                    "front-matter is nested too deeply to be real data", line, "nesting"
+                ) from exc
+            except (yaml.YAMLError, ValueError, TypeError) as exc:
                 raise FrontMatterError(
                     f"front-matter value cannot be read: {exc}", line, "yaml"
                 ) from exc
@@ -304,7 +300,7 @@ def read_fields(text: str, first_line: int = 2) -> dict[str, Field]:
             first_line,
             "too-large",
         )
-    fast = _fast(text.split("\n"), first_line)
+    fast = None if _UNUSUAL_CHAR.search(text) else _fast(text.split("\n"), first_line)
     if fast is not None:
         return fast
     return _full(text, first_line)
