@@ -53,7 +53,8 @@ _KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_\-]*)[ \t]*:(?:[ \t]+(.*?))?[ \t]*
 _ITEM_LINE = re.compile(r"( *)-(?:[ \t]+(.*?))?[ \t]*$")
 # Plain scalars the line parser may type itself; any other plain scalar that starts
 # like a number, or holds YAML syntax, goes to PyYAML so both paths always agree.
-_SAFE_PLAIN = re.compile(r"[^\-?:,\[\]{}#&*!|>'\"%@`\s0-9+.~][^#\[\]{},]*")
+# (`=` and `<<` are YAML 1.1's value and merge keys, which the safe loader refuses.)
+_SAFE_PLAIN = re.compile(r"[^\-?:,\[\]{}#&*!|>'\"%@`\s0-9+.~=<][^#\[\]{},]*")
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9:.+\-Zz \t]*)?")
 _NUMBERISH = re.compile(r"[-+.0-9]")
