@@ -244,6 +244,10 @@ def _full(text: str, first_line: int) -> dict[str, Field]:
             raise FrontMatterError(
                 f"front-matter is not valid YAML: {exc}", first_line, "yaml"
             ) from exc
+        except RecursionError as exc:  # the pure-Python composer has no depth limit
+            raise FrontMatterError(
+                "front-matter is nested too deeply to be real data", first_line, "nesting"
+            ) from exc
         if root is None:
             return {}
         if not isinstance(root, yaml.MappingNode):

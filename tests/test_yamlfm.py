@@ -1,0 +1,388 @@
+"""The front-matter reader: the fast line parser must read exactly what PyYAML reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from vaultkit import yamlfm
+from vaultkit.yamlfm import FrontMatterError, read_fields, read_fields_slow
+
+TRICKY = [
+    "no",
+    "No",
+    "yes",
+    "on",
+    "OFF",
+    "true",
+    "False",
+    "y",
+    "n",
+    "~",
+    "null",
+    "Null",
+    "1e3",
+    "1.0e+3",
+    "0x10",
+    "0o17",
+    "0b101",
+    "012",
+    "00",
+    "0",
+    "-0",
+    "+1",
+    "-7",
+    "1_000",
+    "12:30",
+    "1:30:00",
+    "190:20:30",
+    "1.5",
+    ".5",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "- a",
+    "-a",
+    "-",
+    "a: b",
+    "a:b",
+    "a:",
+    ":a",
+    "#x",
+    "a #b",
+    "a#b",
+    "a # b",
+    "=",
+    "<<",
+    "&a",
+    "*a",
+    "!x",
+    "!!str x",
+    "|",
+    ">",
+    "%x",
+    "@x",
+    "`x",
+    "? x",
+    "?x",
+    "x?",
+    "2026-01-01",
+    "2026-02-30",
+    "2026-1-1",
+    "2026-01-01T10:00",
+    "2026-01-01 10:00",
+    "2026-01-01T10:00:00",
+    "2026-01-01 10:00:00 +1",
+    "2026-01-01T10",
+    "2026-13-45",
+    "1999-12-31Z",
+    "[[Jane Doe]]",
+    "[[Jane Doe|Jane]]",
+    "Jane Doe",
+    "x, y",
+    "x,y",
+    "it's",
+    "it''s",
+    'say "hi"',
+    "back\\slash",
+    "tab\there",
+    "",
+    " ",
+    "é",
+    "e\u0301",
+    "ß",
+    "日本",
+    "http://example.com/a?b=1#frag",
+    "a{b}",
+    "[x]",
+    "{x: 1}",
+    "a]",
+    "a  b",
+    "trailing ",
+    "...",
+    "---",
+]
+
+_text = st.text(
+    alphabet=st.characters(
+        categories=("L", "N", "P", "S", "Zs"),
+        include_characters="\t:#-,'\"[]{}|>&*!%@`?~=<\\ ",
+    ),
+    max_size=12,
+)
+_any_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=6)
+
+
+@st.composite
+def scalar_text(draw: st.DrawFn) -> str:
+    """Mostly the strings YAML is known to read surprisingly, then any text."""
+    pick = draw(st.integers(0, 9))
+    if pick < 6:
+        return draw(st.sampled_from(TRICKY))
+    if pick < 9:
+        return draw(_text)
+    return draw(_any_text)
+
+
+def _single(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _double(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@st.composite
+def scalar(draw: st.DrawFn) -> str:
+    """One scalar as it might be written: plain, single- or double-quoted."""
+    text = draw(scalar_text())
+    style = draw(st.sampled_from(["plain", "plain", "single", "double"]))
+    if style == "single":
+        return _single(text)
+    if style == "double":
+        return _double(text)
+    return text
+
+
+@st.composite
+def value_lines(draw: st.DrawFn, key: str) -> list[str]:
+    """The lines of one field: a scalar, a flow list, a block list or nothing."""
+    sep = draw(st.sampled_from([": ", ": ", ":  ", " : ", ":\t"]))
+    form = draw(st.sampled_from(["scalar", "scalar", "flow", "block", "empty"]))
+    comment = draw(st.sampled_from(["", "", "", " # note", "\t# x", " #"]))
+    if form == "scalar":
+        return [f"{key}{sep}{draw(scalar())}{comment}"]
+    if form == "flow":
+        items = draw(st.lists(scalar(), max_size=4))
+        joiner = draw(st.sampled_from([", ", ",", " , "]))
+        trailing = draw(st.sampled_from(["", "", ","]))
+        return [f"{key}{sep}[{joiner.join(items)}{trailing}]{comment}"]
+    if form == "empty":
+        return [f"{key}:{comment}"]
+    indent = draw(st.sampled_from(["", "  ", "    "]))
+    lines = [f"{key}:{comment}"]
+    for item in draw(st.lists(scalar(), max_size=4)):
+        if draw(st.integers(0, 9)) == 0:
+            lines.append(draw(st.sampled_from(["", "# between", "  # indented comment"])))
+        item_indent = indent if draw(st.integers(0, 9)) else draw(st.sampled_from(["", " ", "   "]))
+        lines.append(f"{item_indent}- {item}".rstrip() if item else f"{item_indent}-")
+    return lines
+
+
+KEYS = st.one_of(
+    st.sampled_from(
+        [
+            *("type", "org", "role", "email", "outreach", "with", "date", "tags", "aliases"),
+            *("on", "yes", "No", "null", "true", "Off", "y", "a-b", "_x", "key2", "Type"),
+        ]
+    ),
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_\-]{0,6}", fullmatch=True),
+)
+
+
+@st.composite
+def front_matter(draw: st.DrawFn) -> str:
+    """Simple front-matter text of the kind users write, with its usual variations."""
+    lines: list[str] = []
+    if draw(st.booleans()):
+        lines.append("# a comment")
+    for key in draw(st.lists(KEYS, max_size=6)):
+        if draw(st.integers(0, 7)) == 0:
+            lines.append(draw(st.sampled_from(["", "   ", "# c", "  # c"])))
+        lines.extend(draw(value_lines(key)))
+    if draw(st.integers(0, 9)) == 0:
+        lines.append(draw(_text))  # a stray line: both readers must reject or agree
+    text = "\n".join(lines)
+    return text + "\n" if draw(st.booleans()) else text
+
+
+def typed(value: Any) -> Any:
+    """Give a value with its types made explicit (so that True != 1 and '1' != 1)."""
+    if isinstance(value, dict):
+        return ("dict", sorted((repr(k), typed(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("list", [typed(v) for v in value])
+    return (type(value).__name__, value)
+
+
+def outcome(reader: Any, text: str) -> Any:
+    try:
+        fields = reader(text)
+    except FrontMatterError:
+        return "error"
+    return {k: (typed(f.value), f.line, f.raw) for k, f in fields.items()}
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(front_matter())
+@example("on: 1")
+@example("null: x\n")
+@example("k: =")
+@example("k: <<")
+@example("k: a\x01b")
+@example("k: a\rb")
+@example("k: a\u2028b")
+@example("k: [a, 'b, c', \"d\"]")
+def test_fast_path_reads_what_pyyaml_reads(text: str) -> None:
+    slow = outcome(read_fields_slow, text)
+    fast = outcome(read_fields, text)
+    if slow == "error":
+        assert fast == "error"
+    else:
+        assert fast == slow
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("role: no", {"role": False}),
+        ("role: 'no'", {"role": "no"}),
+        ('email: "yes"', {"email": "yes"}),
+        ("n: 12", {"n": 12}),
+        ("t: 12:30", {"t": 750}),  # YAML 1.1 base 60
+        ("x: 0x10", {"x": 16}),
+        ("x: 1e3", {"x": "1e3"}),  # PyYAML needs a dot for a float
+        ("d: 2026-02-30", {"d": "2026-02-30"}),  # dates stay text: checked per field
+        ("e: ~", {"e": None}),
+        ("e:", {"e": None}),
+        ("l: [a, b]", {"l": ["a", "b"]}),
+        ("l:\n  - a\n  - 2", {"l": ["a", 2]}),
+        ("l:\n- a\n- b", {"l": ["a", "b"]}),
+        ('w: "[[Jane Doe]]"', {"w": "[[Jane Doe]]"}),
+        ("w: [[Jane Doe]]", {"w": [["Jane Doe"]]}),
+        ("s: 'it''s'", {"s": "it's"}),
+    ],
+)
+def test_values(text: str, expected: dict[str, Any]) -> None:
+    fields = read_fields(text)
+    assert {k: typed(f.value) for k, f in fields.items()} == {
+        k: typed(v) for k, v in expected.items()
+    }
+
+
+def test_lines_are_file_lines() -> None:
+    text = "# comment\ntype: contact\n\noutreach:\n  - 2026-01-01\nrole: x\n"
+    fields = read_fields(text, first_line=2)
+    assert {k: f.line for k, f in fields.items()} == {"type": 3, "outreach": 5, "role": 7}
+    slow = read_fields_slow(text, first_line=2)
+    assert {k: f.line for k, f in slow.items()} == {"type": 3, "outreach": 5, "role": 7}
+
+
+def test_raw_text_of_a_scalar_is_kept() -> None:
+    fields = read_fields("role: no\nphone: 0123\nsource: off\n")
+    assert (fields["role"].value, fields["role"].raw) == (False, "no")
+    assert fields["phone"].raw == "0123"
+    assert fields["source"].raw == "off"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "line"),
+    [
+        ("a: [1, 2\nb: 3\n", "yaml", 3),
+        ("a: b: c\n", "yaml", 2),
+        ("a: 1\na: 2\n", "duplicate-key", 3),
+        ("- a\n- b\n", "not-mapping", 2),
+        ("just text\n", "not-mapping", 2),
+        ("42\n", "not-mapping", 2),
+        ("k: =\n", "yaml", 2),
+        ("k: !!python/object:os.system x\n", "yaml", 2),
+    ],
+)
+def test_errors(text: str, code: str, line: int) -> None:
+    with pytest.raises(FrontMatterError) as info:
+        read_fields(text, first_line=2)
+    assert info.value.code == code
+    assert info.value.line == line
+
+
+def test_duplicate_key_message_names_both_lines() -> None:
+    with pytest.raises(FrontMatterError, match=r"'role' is given twice \(lines 3 and 5\)"):
+        read_fields("type: contact\nrole: a\nx: 1\nrole: b\n")
+
+
+def test_not_a_mapping_says_what_it_is() -> None:
+    with pytest.raises(FrontMatterError, match="but it is a list"):
+        read_fields("- a\n")
+    with pytest.raises(FrontMatterError, match="but it is a single value"):
+        read_fields("hello\n")
+
+
+def test_empty_front_matter_has_no_fields() -> None:
+    assert read_fields("") == {}
+    assert read_fields("# only a comment\n") == {}
+    assert read_fields_slow("") == {}
+
+
+def test_alias_bomb_is_refused() -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 10):
+        refs = ", ".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    with pytest.raises(FrontMatterError) as info:
+        read_fields("\n".join(lines))
+    assert info.value.code == "alias-bomb"
+
+
+def test_a_few_aliases_are_fine() -> None:
+    fields = read_fields("base: &b [x, y]\ncopy: *b\n")
+    assert fields["copy"].value == ["x", "y"]
+
+
+@pytest.mark.parametrize("opener", ["[", "{"])
+def test_deep_nesting_is_refused(opener: str) -> None:
+    with pytest.raises(FrontMatterError) as info:
+        read_fields("k: " + opener * 10_000)
+    assert info.value.code == "nesting"
+
+
+def test_deep_block_nesting_completes() -> None:
+    # The size cap bounds block nesting to a few hundred levels: read, or refused.
+    text = "".join(" " * i + f"k{i}:\n" for i in range(340))
+    try:
+        fields = read_fields(text)
+    except FrontMatterError as exc:
+        assert exc.code == "nesting"
+    else:
+        assert list(fields) == ["k0"]
+
+
+class _PurePythonLoader(yaml.SafeLoader):
+    """The loader PyYAML gives where LibYAML is not installed."""
+
+
+_PurePythonLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _PurePythonLoader.construct_yaml_str
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "k: " + "[" * 10_000,
+        "k: " + "[" * 900 + "]" * 900,
+        "".join(" " * i + f"k{i}:\n" for i in range(340)),
+    ],
+    ids=["unclosed", "closed", "block"],
+)
+def test_deep_nesting_without_libyaml_is_a_problem_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    monkeypatch.setattr(yamlfm, "_Loader", _PurePythonLoader)
+    with pytest.raises(FrontMatterError) as info:
+        read_fields_slow(text)
+    assert info.value.code == "nesting"
+
+
+def test_oversized_front_matter_is_refused() -> None:
+    with pytest.raises(FrontMatterError) as info:
+        read_fields("k: " + "x" * (yamlfm.MAX_FRONT_MATTER_CHARS + 1))
+    assert info.value.code == "too-large"
+
+
+def test_unsafe_tags_are_never_constructed() -> None:
+    with pytest.raises(FrontMatterError):
+        read_fields("k: !!python/object/apply:os.system ['true']\n")
