@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,7 +16,9 @@ from pathlib import Path
 from vaultkit.config import Config, load_config
 from vaultkit.io import vault_lock, write_if_changed
 from vaultkit.model import Problem
+from vaultkit.render.due import next_action_cells, render_due
 from vaultkit.render.index import render_index
+from vaultkit.rules import Action, DueView, due_actions, select
 from vaultkit.timeline import Person, people
 from vaultkit.vault import Progress, Vault, load_vault, resolve_root
 
@@ -27,6 +29,7 @@ class Outputs:
 
     notes: dict[str, bytes] = field(hash=False)
     people: Mapping[str, Person] = field(hash=False)
+    actions: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,14 @@ def render_outputs(vault: Vault, today: date) -> Outputs:
     """Give every generated note's bytes for the vault as of `today`, keyed by vault path."""
     config = vault.config
     by_person = people(vault, today)
-    notes = {config.output.path(config.output.index): render_index(vault, by_person, today)}
-    return Outputs(notes, by_person)
+    actions = due_actions(vault, by_person, today)
+    notes = {
+        config.output.path(config.output.index): render_index(
+            vault, by_person, today, next_action_cells(actions)
+        ),
+        config.output.path(config.output.due): render_due(vault, actions, today),
+    }
+    return Outputs(notes, by_person, actions)
 
 
 def read(
@@ -92,3 +101,22 @@ def build(
     outputs = render_outputs(vault, today)
     written, unchanged = write_outputs(vault.root, vault.config, outputs, lock_wait)
     return BuildResult(vault, today, outputs, written, unchanged, time.perf_counter() - started)
+
+
+def due(
+    root: str | os.PathLike[str],
+    today: date,
+    *,
+    days: int | None = None,
+    everything: bool = False,
+    rules: Sequence[str] = (),
+    person: str | None = None,
+) -> DueView:
+    """Give the vault's due actions as of `today`: by rule, person and horizon.
+
+    The horizon is `days`, else the config's horizon_days; `everything` lifts it.
+    """
+    vault = read(root)
+    actions = due_actions(vault, people(vault, today), today)
+    horizon = None if everything else (vault.config.rules.horizon_days if days is None else days)
+    return select(vault, actions, today, days=horizon, rules=rules, person=person)
