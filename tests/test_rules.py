@@ -114,6 +114,22 @@ CASES: dict[str, Case] = {
         [],
         rules=("follow_up", "no_answer"),
     ),
+    "follow_up: a meeting the same day as the last message": Case(
+        {
+            "People/Ann.md": contact("outreach: [2026-02-01, 2026-03-01]"),
+            "Meetings/m.md": meeting('date: 2026-03-01\nwith: ["[[Ann]]"]'),
+        },
+        [],
+        rules=("follow_up", "no_answer"),
+    ),
+    "follow_up: a meeting before the last message is an older thread": Case(
+        {
+            "People/Ann.md": contact("outreach: [2026-01-05, 2026-02-01, 2026-03-01]"),
+            "Meetings/m.md": meeting('date: 2026-01-20\nwith: ["[[Ann]]"]'),
+        },
+        [("follow_up", "Ann", D("2026-03-08"))],
+        reason="No reply since you wrote on 1 Mar — 2nd follow-up",
+    ),
     "follow_up: a cancelled meeting is no answer": Case(
         {
             "People/Ann.md": contact("outreach: [2026-03-01]"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vaultkit.cli import core as _core  # noqa: F401  (registers the commands)
+from vaultkit.cli import due as _due  # noqa: F401
 from vaultkit.cli.base import cli
 
 
