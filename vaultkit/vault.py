@@ -79,6 +79,7 @@ def scan(root: Path, config: Config) -> list[FileStat]:
     """
     skip_files = {p.casefold() for p in config.output.paths()}
     ignored = {i.casefold() for i in config.ignore}
+    ignored.add(config.cache_folder.strip("/").casefold())  # even when not hidden
     found: list[FileStat] = []
     stack = [("", str(root))]
     while stack:
