@@ -15,12 +15,14 @@ from pathlib import Path
 
 from vaultkit.config import Config, load_config
 from vaultkit.io import vault_lock, write_if_changed
+from vaultkit.manifest import input_key, last_build, remember_build
 from vaultkit.model import Problem
 from vaultkit.render.due import next_action_cells, render_due
+from vaultkit.render.graph import render_graph
 from vaultkit.render.index import render_index
 from vaultkit.rules import Action, DueView, due_actions, select
 from vaultkit.timeline import Person, people
-from vaultkit.vault import Progress, Vault, load_vault, resolve_root
+from vaultkit.vault import Progress, Vault, load_vault, resolve_root, scan
 
 
 @dataclass(frozen=True)
@@ -33,25 +35,58 @@ class Outputs:
 
 
 @dataclass(frozen=True)
-class BuildResult:
-    """What a build did: the vault it read, what it wrote, and how long it took."""
+class Summary:
+    """The counts a build reports, kept so that a build with nothing to do can report them."""
 
-    vault: Vault
+    notes: int
+    people: int
+    meetings: int
+    orgs: int
+    problems: int
+    errors: int
+    actions: int
+
+    @classmethod
+    def of(cls, vault: Vault, outputs: Outputs) -> Summary:
+        """Give the summary of a vault and what was derived from it."""
+        problems = vault.problems
+        return cls(
+            len(vault.notes),
+            len(vault.of_kind("contact")),
+            len(vault.of_kind("meeting")),
+            len(vault.of_kind("org")),
+            len(problems),
+            sum(1 for p in problems if p.severity == "error"),
+            len(outputs.actions),
+        )
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did: what it wrote, what it found, and how long it took.
+
+    `vault` and `outputs` are None when nothing had changed since the last build,
+    so nothing was read beyond the files' stats.
+    """
+
+    summary: Summary
     today: date
-    outputs: Outputs
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
     seconds: float
+    reread: int
+    vault: Vault | None = None
+    outputs: Outputs | None = None
 
     @property
     def problems(self) -> tuple[Problem, ...]:
-        """Give the vault's problems, in file and line order."""
-        return self.vault.problems
+        """Give the vault's problems, in file and line order (empty when not re-read)."""
+        return self.vault.problems if self.vault else ()
 
     @property
     def errors(self) -> int:
         """Give how many problems are errors."""
-        return sum(1 for p in self.vault.problems if p.severity == "error")
+        return self.summary.errors
 
 
 def render_outputs(vault: Vault, today: date) -> Outputs:
@@ -64,6 +99,7 @@ def render_outputs(vault: Vault, today: date) -> Outputs:
             vault, by_person, today, next_action_cells(actions)
         ),
         config.output.path(config.output.due): render_due(vault, actions, today),
+        config.output.path(config.output.graph): render_graph(vault, by_person, today),
     }
     return Outputs(notes, by_person, actions)
 
@@ -94,13 +130,42 @@ def build(
     *,
     progress: Progress | None = None,
     lock_wait: float = 5.0,
+    use_cache: bool = True,
 ) -> BuildResult:
-    """Give the result of reading the vault at `root` and writing its generated notes."""
+    """Give the result of reading the vault at `root` and writing its generated notes.
+
+    When the files, the config and `today` are all as they were at the last build,
+    and the generated notes are as it left them, nothing is read or written.
+    """
     started = time.perf_counter()
-    vault = read(root, progress=progress)
+    path = resolve_root(root)
+    config = load_config(path)
+    stats = scan(path, config)
+    cache_dir = path / config.cache_folder
+    key = input_key(config, stats, today)
+    if use_cache:
+        last = last_build(cache_dir, key, path, config.output.paths())
+        if last is not None:
+            return BuildResult(
+                last, today, (), config.output.paths(), time.perf_counter() - started, 0
+            )
+    vault = load_vault(path, config, progress, use_cache=use_cache, stats=stats)
     outputs = render_outputs(vault, today)
-    written, unchanged = write_outputs(vault.root, vault.config, outputs, lock_wait)
-    return BuildResult(vault, today, outputs, written, unchanged, time.perf_counter() - started)
+    written, unchanged = write_outputs(path, config, outputs, lock_wait)
+    summary = Summary.of(vault, outputs)
+    if use_cache:
+        newest = max((s.mtime_ns for s in stats), default=0)
+        remember_build(cache_dir, key, path, config.output.paths(), summary, newest)
+    return BuildResult(
+        summary,
+        today,
+        written,
+        unchanged,
+        time.perf_counter() - started,
+        vault.reread,
+        vault,
+        outputs,
+    )
 
 
 def due(

@@ -84,6 +84,18 @@ class Config:
     ignore: tuple[str, ...] = ()
 
 
+def fingerprint(config: Config) -> str:
+    """Give a short digest that changes whenever any setting changes (for caches)."""
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    data = asdict(config)
+    data["rules"]["disabled"] = sorted(config.rules.disabled)
+    text = json.dumps(data, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
 def _int(value: Any, key: str, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(f"{key} must be a whole number of 0 or more, not {value!r}", path)

@@ -6,14 +6,21 @@ the machine's cores; parsing itself stays a pure function (parse.parse_bytes).
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import hashlib
 import os
+import pickle
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any, ClassVar
 
-from vaultkit.config import Config
+from vaultkit import model
+from vaultkit.config import Config, fingerprint
 from vaultkit.errors import VaultNotFoundError
 from vaultkit.links import Resolver, name_key
 from vaultkit.model import Note, Problem
@@ -51,6 +58,7 @@ class Vault:
     notes: tuple[Note, ...]
     problems: tuple[Problem, ...]
     resolver: Resolver
+    reread: int = 0
 
     def of_kind(self, kind: str) -> list[Note]:
         """Give the notes of one kind, in path order."""
@@ -110,74 +118,144 @@ def scan(root: Path, config: Config) -> list[FileStat]:
 
 def read_note(root: Path, stat: FileStat, config: Config) -> Note:
     """Give the parsed note for one file; a file that cannot be read is a problem on it."""
+    return _read_one(root, stat, config)[0]
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _read_one(root: Path, stat: FileStat, config: Config) -> tuple[Note, bytes | None]:
+    """Give (note, digest of the bytes read) for one file; no digest if it was not read."""
     name = nfc(stat.path.rsplit("/", 1)[-1][:-3])
     if stat.size > config.max_file_bytes:
-        return Note(
-            path=stat.path,
-            name=name,
-            problems=(
-                Problem(
-                    stat.path,
-                    None,
-                    None,
-                    "error",
-                    "too-large",
-                    f"file is {stat.size:,} bytes, over the {config.max_file_bytes:,}-byte limit "
-                    "(limits.max_file_bytes); not read",
-                ),
-            ),
+        message = (
+            f"file is {stat.size:,} bytes, over the {config.max_file_bytes:,}-byte limit "
+            "(limits.max_file_bytes); not read"
         )
+        problem = Problem(stat.path, None, None, "error", "too-large", message)
+        return Note(path=stat.path, name=name, problems=(problem,)), None
     try:
         with open(root / stat.path, "rb") as handle:
             data = handle.read(config.max_file_bytes + 1)
     except OSError as exc:
-        return Note(
-            path=stat.path,
-            name=name,
-            problems=(
-                Problem(
-                    stat.path,
-                    None,
-                    None,
-                    "error",
-                    "unreadable",
-                    f"cannot read: {exc.strerror}",
-                ),
-            ),
+        problem = Problem(
+            stat.path, None, None, "error", "unreadable", f"cannot read: {exc.strerror}"
         )
-    return parse_bytes(stat.path, data, config)
+        return Note(path=stat.path, name=name, problems=(problem,)), None
+    return parse_bytes(stat.path, data, config), _digest(data)
 
 
-def _read_chunk(args: tuple[Path, Sequence[FileStat], Config]) -> list[Note]:
+def _read_chunk(
+    args: tuple[Path, Sequence[FileStat], Config],
+) -> list[tuple[Note, bytes | None]]:
     root, stats, config = args
-    return [read_note(root, s, config) for s in stats]
+    gc.disable()  # a forked worker lives for one read; see _no_gc
+    return [_read_one(root, s, config) for s in stats]
 
 
 def read_notes(
     root: Path, stats: Sequence[FileStat], config: Config, progress: Progress | None = None
 ) -> list[Note]:
     """Give the parsed notes for the given files, in the same order, using every core."""
+    return [note for note, _ in _read_many(root, stats, config, progress)]
+
+
+def _read_many(
+    root: Path, stats: Sequence[FileStat], config: Config, progress: Progress | None = None
+) -> list[tuple[Note, bytes | None]]:
     total = len(stats)
     workers = min(os.cpu_count() or 1, 8)
     if total < PARALLEL_THRESHOLD or workers < 2 or sys.platform != "linux":
-        notes = []
+        out = []
         for i, stat in enumerate(stats, 1):
-            notes.append(read_note(root, stat, config))
+            out.append(_read_one(root, stat, config))
             if progress and (i % 500 == 0 or i == total):
                 progress(i, total)
-        return notes
+        return out
     import multiprocessing
 
     size = max(200, total // (workers * 8))
     chunks = [(root, stats[i : i + size], config) for i in range(0, total, size)]
-    notes = []
+    out = []
     # fork: the workers start with the parent's imports, so a pool costs milliseconds.
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         for chunk in pool.imap(_read_chunk, chunks):
-            notes.extend(chunk)
+            out.extend(chunk)
             if progress:
-                progress(len(notes), total)
-    return notes
+                progress(len(out), total)
+    return out
+
+
+# --- the cache ---------------------------------------------------------------------
+# One pickle of every note's parsed record, keyed by path and checked by mtime and
+# size (and, for files changed within RACY_NS of the cache's own write, by a digest
+# of their bytes). It only ever saves work: anything wrong with it means a re-read.
+
+CACHE_FORMAT = 1
+CACHE_FILE = "notes.cache"
+RACY_NS = 2_000_000_000
+CacheEntry = tuple[int, int, "bytes | None", Note]
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    """Loads only vaultkit's own records, so a planted cache file cannot run code."""
+
+    ALLOWED: ClassVar[dict[tuple[str, str], object]] = {
+        ("vaultkit.model", name): getattr(model, name)
+        for name in ("Note", "Contact", "Meeting", "Org", "Link", "Task", "Problem")
+    } | {("datetime", "date"): date, ("datetime", "datetime"): datetime}
+
+    def find_class(self, module: str, name: str) -> Any:
+        try:
+            return self.ALLOWED[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed") from None
+
+
+def _cache_stamp(config: Config) -> str:
+    from vaultkit import __version__
+
+    return f"{CACHE_FORMAT}/{__version__}/{fingerprint(config)}"
+
+
+def load_cache(cache_dir: Path, config: Config) -> tuple[dict[str, CacheEntry], int]:
+    """Give (entries by path, the cache file's mtime_ns); empty when missing or unusable."""
+    path = cache_dir / CACHE_FILE
+    try:
+        with open(path, "rb") as handle:
+            written = os.fstat(handle.fileno()).st_mtime_ns
+            if handle.readline() != _cache_stamp(config).encode() + b"\n":
+                return {}, 0
+            entries = _SafeUnpickler(handle).load()
+    except Exception:  # a cache that cannot be read is rebuilt, whatever the cause
+        return {}, 0
+    if not isinstance(entries, dict):
+        return {}, 0
+    return entries, written
+
+
+def save_cache(cache_dir: Path, config: Config, entries: dict[str, CacheEntry]) -> None:
+    """Write the cache atomically; a failure only costs the next run a re-read."""
+    from vaultkit.io import atomic_write
+
+    data = _cache_stamp(config).encode() + b"\n"
+    data += pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+    with contextlib.suppress(OSError):
+        atomic_write(cache_dir / CACHE_FILE, data)
+
+
+def _still_valid(root: Path, stat: FileStat, entry: CacheEntry, written_ns: int) -> bool:
+    mtime_ns, size, digest, _ = entry
+    if mtime_ns != stat.mtime_ns or size != stat.size:
+        return False
+    if mtime_ns < written_ns - RACY_NS:
+        return True
+    # Changed so close to the cache's own write that mtime cannot tell: compare bytes.
+    try:
+        return digest is not None and _digest((root / stat.path).read_bytes()) == digest
+    except OSError:
+        return False
 
 
 def conflict_copies(stats: Sequence[FileStat]) -> dict[str, str]:
@@ -248,11 +326,61 @@ def _dangling(notes: Sequence[Note], resolver: Resolver) -> Iterator[Problem]:
             )
 
 
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cycle collector: reading builds many acyclic records, which it would
+    otherwise scan again and again for nothing (it more than doubles the time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_vault(
-    root: str | os.PathLike[str], config: Config, progress: Progress | None = None
+    root: str | os.PathLike[str],
+    config: Config,
+    progress: Progress | None = None,
+    *,
+    use_cache: bool = True,
+    stats: Sequence[FileStat] | None = None,
 ) -> Vault:
-    """Give the parsed, linked vault at `root`."""
-    path = resolve_root(root)
-    stats = scan(path, config)
-    notes = read_notes(path, stats, config, progress)
-    return assemble(path, config, notes, stats)
+    """Give the parsed, linked vault at `root`, re-reading only files the cache cannot vouch for."""
+    with _no_gc():
+        path = resolve_root(root)
+        return _load_vault(path, config, progress, use_cache, stats or scan(path, config))
+
+
+def _load_vault(
+    path: Path,
+    config: Config,
+    progress: Progress | None,
+    use_cache: bool,
+    stats: Sequence[FileStat],
+) -> Vault:
+    cache_dir = path / config.cache_folder
+    entries, written_ns = load_cache(cache_dir, config) if use_cache else ({}, 0)
+    notes: list[Note | None] = []
+    stale: list[FileStat] = []
+    for stat in stats:
+        entry = entries.get(stat.path)
+        if entry is not None and _still_valid(path, stat, entry, written_ns):
+            notes.append(entry[3])
+        else:
+            notes.append(None)
+            stale.append(stat)
+    fresh = iter(_read_many(path, stale, config, progress))
+    new_entries: dict[str, CacheEntry] = {}
+    for i, stat in enumerate(stats):
+        if notes[i] is None:
+            note, digest = next(fresh)
+            notes[i] = note
+            new_entries[stat.path] = (stat.mtime_ns, stat.size, digest, note)
+        else:
+            new_entries[stat.path] = entries[stat.path]
+    if use_cache and (stale or len(entries) != len(new_entries)):
+        save_cache(cache_dir, config, new_entries)
+    vault = assemble(path, config, [n for n in notes if n is not None], stats)
+    return replace(vault, reread=len(stale))

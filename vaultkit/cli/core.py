@@ -71,17 +71,17 @@ def build(vault: str, today: date | None, quiet: bool) -> None:
         close()
     if quiet:
         return
-    v = result.vault
-    counts = {k: len(v.of_kind(k)) for k in ("contact", "meeting", "org")}
+    s = result.summary
     click.echo(
-        f"{len(v.notes)} notes: {counts['contact']} people, {counts['meeting']} meetings, "
-        f"{counts['org']} organisations; {len(result.problems)} problems ({result.errors} errors)"
+        f"{s.notes} notes: {s.people} people, {s.meetings} meetings, {s.orgs} organisations; "
+        f"{s.actions} due actions; {s.problems} problems ({s.errors} errors)"
     )
     for rel in result.written:
         click.echo(f"wrote {rel}")
     if result.unchanged:
         click.echo(f"unchanged: {', '.join(result.unchanged)}")
-    click.echo(f"done in {result.seconds:.2f} s")
+    reread = "nothing changed" if result.vault is None else f"{result.reread} notes read"
+    click.echo(f"done in {result.seconds:.2f} s ({reread})")
 
 
 @cli.command()
