@@ -167,7 +167,7 @@ def value_lines(draw: st.DrawFn, key: str) -> list[str]:
     lines = [f"{key}:{comment}"]
     for item in draw(st.lists(scalar(), max_size=4)):
         if draw(st.integers(0, 9)) == 0:
-            lines.append(draw(st.sampled_from(["", "# between", "  # indented comment"])))
+            lines.append(draw(st.sampled_from(["", "# between", "  # indented", "\t# tab"])))
         item_indent = indent if draw(st.integers(0, 9)) else draw(st.sampled_from(["", " ", "   "]))
         lines.append(f"{item_indent}- {item}".rstrip() if item else f"{item_indent}-")
     return lines
@@ -192,7 +192,7 @@ def front_matter(draw: st.DrawFn) -> str:
         lines.append("# a comment")
     for key in draw(st.lists(KEYS, max_size=6)):
         if draw(st.integers(0, 7)) == 0:
-            lines.append(draw(st.sampled_from(["", "   ", "# c", "  # c"])))
+            lines.append(draw(st.sampled_from(["", "   ", "# c", "  # c", "\t", " \t# c"])))
         lines.extend(draw(value_lines(key)))
     if draw(st.integers(0, 9)) == 0:
         lines.append(draw(_text))  # a stray line: both readers must reject or agree
@@ -227,6 +227,9 @@ def outcome(reader: Any, text: str) -> Any:
 @example("k: a\rb")
 @example("k: a\u2028b")
 @example("k: [a, 'b, c', \"d\"]")
+@example("a: 1\n\t# a comment after a tab")
+@example("\t\na: 1")
+@example("a:\n- x\n\t# c\n- y")
 def test_fast_path_reads_what_pyyaml_reads(text: str) -> None:
     slow = outcome(read_fields_slow, text)
     fast = outcome(read_fields, text)

@@ -158,6 +158,8 @@ def _fast(lines: list[str], first_line: int) -> dict[str, Field] | None:
     indent = ""
     try:
         for offset, line in enumerate(lines):
+            if line.startswith("\t"):
+                return None  # PyYAML refuses a tab at the start of a line, even a blank one
             if not line or line.isspace() or line.lstrip().startswith("#"):
                 continue
             if list_key is not None:
