@@ -31,7 +31,8 @@ from vaultkit.model import (
 from vaultkit.yamlfm import Field, FrontMatterError, read_fields
 
 _FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1[ \t]*$", re.M | re.S)
-_WIKILINK = re.compile(r"\[\[([^\[\]|#\n]*)(?:#([^\[\]|\n]*))?(?:\|([^\[\]\n]*))?\]\]")
+# In a Markdown table Obsidian writes the alias bar as `\|`: the backslash is not the name's.
+_WIKILINK = re.compile(r"\[\[([^\[\]|#\n]*?)(?:#([^\[\]|\n]*?))?(?:\\?\|([^\[\]\n]*))?\]\]")
 _WIKILINK_RAW = re.compile(r"\[\[[^\[\]\n]*\]\]")
 # Starts with a literal newline so the regex engine can skip ahead (the body is scanned as "\n" + body).
 _TASK = re.compile(r"\n[ \t]*[-*+] \[([ xX])\] ([^\n]*)")
