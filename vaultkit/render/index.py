@@ -6,7 +6,15 @@ from collections.abc import Mapping
 from datetime import date
 
 from vaultkit.model import Link, Note, Problem
-from vaultkit.render.markdown import GENERATED_NOTICE, escape, finish, front_matter, link, table
+from vaultkit.render.markdown import (
+    GENERATED_NOTICE,
+    escape,
+    finish,
+    front_matter,
+    link,
+    linkable,
+    table,
+)
 from vaultkit.timeline import Person, meeting_key
 from vaultkit.vault import Vault
 
@@ -152,7 +160,7 @@ def problems_section(problems: tuple[Problem, ...]) -> list[str]:
     out.append("")
     rows = [
         [
-            f"[[{p.path[:-3]}]]" if not any(ch in p.path for ch in "[]|#^") else escape(p.path),
+            f"[[{p.path[:-3]}]]" if linkable(p.path) else escape(p.path),
             str(p.line or ""),
             p.severity,
             escape(p.message),
