@@ -322,14 +322,14 @@ def test_unreadable_file(
 ) -> None:
     # The same as chmod 000, for runs where the file would be readable anyway (root).
     root = vault_with(make_vault, tmp_path, {"People/Locked.md": note("type: contact\n")})
-    real_open = open
+    real_open = os.open
 
     def refusing_open(file: Any, *args: Any, **kwargs: Any) -> Any:
         if str(file).endswith("Locked.md"):
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(vault_module, "open", refusing_open, raising=False)
+    monkeypatch.setattr(vault_module.os, "open", refusing_open)
     build_with(
         root,
         Expect(

@@ -34,10 +34,11 @@ _FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1[ \t]*$", re.M | re.S)
 # In a Markdown table Obsidian writes the alias bar as `\|`: the backslash is not the name's.
 _WIKILINK = re.compile(r"\[\[([^\[\]|#\n]*?)(?:#([^\[\]|\n]*?))?(?:\\?\|([^\[\]\n]*))?\]\]")
 _WIKILINK_RAW = re.compile(r"\[\[[^\[\]\n]*\]\]")
-# Starts with a literal newline so the regex engine can skip ahead (the body is scanned as "\n" + body).
+# Led by a literal newline so the regex engine can skip ahead (the body is scanned as "\n" + body).
 _TASK = re.compile(r"\n[ \t]*[-*+] \[([ xX])\] ([^\n]*)")
 _TASK_DUE = re.compile(r"📅\s*(\d{4}-\d{2}-\d{2})")
-_QUESTIONS = re.compile(r"^#{1,6}[ \t]+Questions[ \t]*$", re.M | re.I)
+# Led by a literal newline (the body is searched as "\n" + body) so the scan is fast.
+_QUESTIONS = re.compile(r"\n#{1,6}[ \t]+[Qq][Uu][Ee][Ss][Tt][Ii][Oo][Nn][Ss][ \t]*(?=\n|$)")
 _HEADING = re.compile(r"^#{1,6}[ \t]", re.M)
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(?!\[[ xX]\] )(.+?)[ \t]*$", re.M)
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
@@ -367,18 +368,18 @@ def _body(body: str, first_line: int) -> tuple[tuple[Link, ...], tuple[Task, ...
         for m in _TASK.finditer(scan):
             line += scan.count("\n", last, m.start() + 1)
             last = m.start() + 1
-            due_match = _TASK_DUE.search(m.group(2))
+            due_match = _TASK_DUE.search(m.group(2)) if "📅" in m.group(2) else None
             due = None
             if due_match:
                 try:
                     due = date.fromisoformat(due_match.group(1))
                 except ValueError:
                     due = None
-            text = _TASK_DUE.sub("", m.group(2)).strip()
+            text = _TASK_DUE.sub("", m.group(2)).strip() if due_match else m.group(2).strip()
             tasks.append(Task(text, m.group(1) != " ", due, line))
-    heading_match = _QUESTIONS.search(body) if "uestions" in body else None
+    heading_match = _QUESTIONS.search("\n" + body) if "uestions" in body else None
     if heading_match:
-        rest = body[heading_match.end() :]
+        rest = body[heading_match.end() - 1 :]
         nxt = _HEADING.search(rest)
         section = rest[: nxt.start()] if nxt else rest
         questions = [q for q in _BULLET.findall(section) if q]
