@@ -98,7 +98,7 @@ def render_index(
                 link(note),
                 _people_cell(vault, note, m.with_),
                 escape(m.mode or ""),
-                m.effective_status(today),
+                escape(m.effective_status(today)),  # a status as written may be anything
                 str(len(m.referrals)) if m.referrals else "",
             ]
         )
