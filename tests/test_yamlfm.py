@@ -169,7 +169,8 @@ def value_lines(draw: st.DrawFn, key: str) -> list[str]:
         if draw(st.integers(0, 9)) == 0:
             lines.append(draw(st.sampled_from(["", "# between", "  # indented", "\t# tab"])))
         item_indent = indent if draw(st.integers(0, 9)) else draw(st.sampled_from(["", " ", "   "]))
-        lines.append(f"{item_indent}- {item}".rstrip() if item else f"{item_indent}-")
+        dash = draw(st.sampled_from(["- ", "- ", "- ", "-  ", "-\t", "- \t"]))
+        lines.append(f"{item_indent}{dash}{item}".rstrip(" ") if item else f"{item_indent}-")
     return lines
 
 
@@ -192,7 +193,7 @@ def front_matter(draw: st.DrawFn) -> str:
         lines.append("# a comment")
     for key in draw(st.lists(KEYS, max_size=6)):
         if draw(st.integers(0, 7)) == 0:
-            lines.append(draw(st.sampled_from(["", "   ", "# c", "  # c", "\t", " \t# c"])))
+            lines.append(draw(st.sampled_from(["", "   ", "# c", "  # c", "\t", " \t# c", " \t"])))
         lines.extend(draw(value_lines(key)))
     if draw(st.integers(0, 9)) == 0:
         lines.append(draw(_text))  # a stray line: both readers must reject or agree
@@ -230,6 +231,9 @@ def outcome(reader: Any, text: str) -> Any:
 @example("a: 1\n\t# a comment after a tab")
 @example("\t\na: 1")
 @example("a:\n- x\n\t# c\n- y")
+@example(" \t# c\ntype: no\n")
+@example("a:\n-\tx")
+@example("a:\n- \t")
 def test_fast_path_reads_what_pyyaml_reads(text: str) -> None:
     slow = outcome(read_fields_slow, text)
     fast = outcome(read_fields, text)

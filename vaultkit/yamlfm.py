@@ -158,13 +158,15 @@ def _fast(lines: list[str], first_line: int) -> dict[str, Field] | None:
     indent = ""
     try:
         for offset, line in enumerate(lines):
-            if line.startswith("\t"):
-                return None  # PyYAML refuses a tab at the start of a line, even a blank one
+            if "\t" in line and line.lstrip(" ").startswith("\t"):
+                return None  # PyYAML refuses a tab in most indentation, even on a blank line
             if not line or line.isspace() or line.lstrip().startswith("#"):
                 continue
             if list_key is not None:
                 item = _ITEM_LINE.fullmatch(line)
                 if item and (not items or item.group(1) == indent):
+                    if line[len(item.group(1)) + 1 :].lstrip(" ").startswith("\t"):
+                        return None  # nor a tab after the dash of an item
                     indent = item.group(1)
                     items.append(_scalar(item.group(2) or "")[0])
                     continue
