@@ -152,11 +152,21 @@ class Note:
     contact: Contact | None = None
     meeting: Meeting | None = None
     org: Org | None = None
-    links: tuple[Link, ...] = ()
+    fm_links: tuple[Link, ...] = ()
+    body_links: tuple[tuple[str, int], ...] = ()
     tasks: tuple[Task, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
     problems: tuple[Problem, ...] = ()
     generated: bool = False
+
+    @property
+    def links(self) -> tuple[Link, ...]:
+        """Give every link of the note: front-matter fields first, then the body's."""
+        if not self.body_links:
+            return self.fm_links
+        from vaultkit.parse import body_link
+
+        return self.fm_links + tuple(body_link(raw, line) for raw, line in self.body_links)
 
     @property
     def folder(self) -> str:
@@ -171,7 +181,11 @@ def to_data(record: Any) -> Any:
 
     if is_dataclass(record) and not isinstance(record, type):
         out = {}
+        if isinstance(record, Note):
+            out["links"] = to_data(record.links)
         for f in dc_fields(record):
+            if f.name in ("fm_links", "body_links"):
+                continue
             key = "with" if f.name == "with_" else f.name
             out[key] = to_data(getattr(record, f.name))
         return out

@@ -6,6 +6,7 @@ wrong with a note becomes a Problem on it; parsing never raises.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -335,33 +336,48 @@ def _split(text: str) -> tuple[str | None, str, int, Problem | None]:
     return fm, body, body_line, None
 
 
-def _body(body: str, first_line: int) -> tuple[tuple[Link, ...], tuple[Task, ...], tuple[str, ...]]:
-    """Give the links, tasks and `## Questions` bullets of a note body."""
+@functools.lru_cache(maxsize=1 << 16)
+def link_parts(raw: str) -> tuple[str, str | None, str | None] | None:
+    """Give (target, alias, heading) of a `[[...]]` link as written, or None if it has no target.
+
+    Memoised: a vault names the same people again and again.
+    """
+    m = _WIKILINK.fullmatch(raw)
+    if m is None:
+        return None
+    target, heading, alias = m.groups()
+    target = target.strip()
+    if not target:
+        return None
+    return (
+        target if target.isascii() else nfc(target),
+        alias.strip() or None if alias else None,
+        heading.strip() or None if heading else None,
+    )
+
+
+def body_link(raw: str, line: int) -> Link:
+    """Give the Link for a body link kept as (raw text, line) on a Note."""
+    parts = link_parts(raw)
+    assert parts is not None
+    return Link(parts[0], parts[1], parts[2], None, line, True)
+
+
+def _body(
+    body: str, first_line: int
+) -> tuple[tuple[tuple[str, int], ...], tuple[Task, ...], tuple[str, ...]]:
+    """Give the links (raw text, line), tasks and `## Questions` bullets of a note body."""
     if "```" in body or "~~~" in body:
         body = _FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), body)
-    links: list[Link] = []
+    links: list[tuple[str, int]] = []
     tasks: list[Task] = []
     questions: list[str] = []
     if "[[" in body:
-        # Each distinct link is kept once, at its first line: that is all the
-        # problems and views need, and it spares a record per repeated mention.
+        # Each distinct link is kept once, as written, at its first line: that is all
+        # the problems and views need, and records are made only when asked for.
         for raw in dict.fromkeys(_WIKILINK_RAW.findall(body)):
-            m = _WIKILINK.fullmatch(raw)
-            if m is None:
-                continue
-            target, heading, alias = m.groups()
-            target = target.strip()
-            if target:
-                links.append(
-                    Link(
-                        target if target.isascii() else nfc(target),
-                        alias.strip() or None if alias else None,
-                        heading.strip() or None if heading else None,
-                        None,
-                        first_line + body.count("\n", 0, body.find(raw)),
-                        True,
-                    )
-                )
+            if link_parts(raw) is not None:
+                links.append((raw, first_line + body.count("\n", 0, body.find(raw))))
     if "[ ]" in body or "[x]" in body or "[X]" in body:
         line, last = first_line - 1, 0
         scan = "\n" + body
@@ -465,7 +481,8 @@ def parse_text(path: str, text: str, config: Config) -> Note:
         contact=contact,
         meeting=meeting,
         org=org,
-        links=fm_links + links,
+        fm_links=fm_links,
+        body_links=links,
         tasks=tasks,
         extra=extra,
         problems=tuple(problems + r.problems),

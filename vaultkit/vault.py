@@ -23,8 +23,8 @@ from vaultkit import model
 from vaultkit.config import Config, fingerprint
 from vaultkit.errors import VaultNotFoundError
 from vaultkit.links import Resolver, name_key
-from vaultkit.model import Note, Problem
-from vaultkit.parse import nfc, parse_bytes
+from vaultkit.model import Link, Note, Problem
+from vaultkit.parse import body_link, link_parts, nfc, parse_bytes
 
 Progress = Callable[[int, int], None]
 
@@ -327,21 +327,26 @@ def assemble(root: Path, config: Config, notes: Sequence[Note], stats: Sequence[
 def _dangling(notes: Sequence[Note], resolver: Resolver) -> Iterator[Problem]:
     for note in notes:
         seen: set[str] = set()
-        for link in note.links:
+        for link in note.fm_links:
             if link.field == "org" and not link.bracketed:
                 continue  # an organisation may be named without a note
             if link.target in seen or resolver.resolve(link, note) is not None:
                 continue
             seen.add(link.target)
-            where = f"{link.field}: " if link.field else ""
-            yield Problem(
-                note.path,
-                link.line,
-                link.field,
-                "warning",
-                "dangling-link",
-                f"{where}[[{link.target}]] points to no note",
-            )
+            yield _dangling_problem(note, link)
+        for raw, line in note.body_links:
+            # Body links stay raw text until one needs reporting: most resolve.
+            parts = link_parts(raw)
+            if parts is None or parts[0] in seen or resolver.resolve(parts[0], note) is not None:
+                continue
+            seen.add(parts[0])
+            yield _dangling_problem(note, body_link(raw, line))
+
+
+def _dangling_problem(note: Note, link: Link) -> Problem:
+    where = f"{link.field}: " if link.field else ""
+    message = f"{where}[[{link.target}]] points to no note"
+    return Problem(note.path, link.line, link.field, "warning", "dangling-link", message)
 
 
 @contextlib.contextmanager
