@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import os
-import pickle
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
 from pathlib import Path
-from typing import Any, ClassVar
 
-from vaultkit import model
-from vaultkit.config import Config, fingerprint
+from vaultkit import cache
+from vaultkit.config import Config
 from vaultkit.errors import VaultNotFoundError
 from vaultkit.links import Resolver, name_key
 from vaultkit.model import Link, Note, Problem
@@ -121,10 +117,6 @@ def read_note(root: Path, stat: FileStat, config: Config) -> Note:
     return _read_one(root, stat, config)[0]
 
 
-def _digest(data: bytes) -> bytes:
-    return hashlib.blake2b(data, digest_size=16).digest()
-
-
 def _read_one(root: Path, stat: FileStat, config: Config) -> tuple[Note, bytes | None]:
     """Give (note, digest of the bytes read) for one file; no digest if it was not read."""
     name = nfc(stat.path.rsplit("/", 1)[-1][:-3])
@@ -150,7 +142,7 @@ def _read_one(root: Path, stat: FileStat, config: Config) -> tuple[Note, bytes |
             stat.path, None, None, "error", "unreadable", f"cannot read: {exc.strerror}"
         )
         return Note(path=stat.path, name=name, problems=(problem,)), None
-    return parse_bytes(stat.path, data, config), _digest(data)
+    return parse_bytes(stat.path, data, config), cache.digest(data)
 
 
 def _read_rest(fd: int, limit: int) -> bytes:
@@ -164,116 +156,55 @@ def _read_rest(fd: int, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def _read_chunk(
-    args: tuple[Path, Sequence[FileStat], Config],
-) -> list[tuple[Note, bytes | None]]:
+def _entries(root: Path, stats: Sequence[FileStat], config: Config) -> list[cache.Entry]:
+    entries: list[cache.Entry] = []
+    for stat in stats:
+        note, digest = _read_one(root, stat, config)
+        entries.append((stat.path, stat.mtime_ns, stat.size, digest, note))
+    return entries
+
+
+def _read_chunk(args: tuple[Path, Sequence[FileStat], Config]) -> bytes:
     root, stats, config = args
     gc.disable()  # a forked worker lives for one read; see _no_gc
-    return [_read_one(root, s, config) for s in stats]
+    # Pickled here, once: the same bytes travel to the parent and into the cache.
+    return cache.pack(_entries(root, stats, config)).data
 
 
 def read_notes(
     root: Path, stats: Sequence[FileStat], config: Config, progress: Progress | None = None
 ) -> list[Note]:
     """Give the parsed notes for the given files, in the same order, using every core."""
-    return [note for note, _ in _read_many(root, stats, config, progress)]
+    return [e[4] for blob in _read_many(root, stats, config, progress) for e in blob.entries]
 
 
 def _read_many(
     root: Path, stats: Sequence[FileStat], config: Config, progress: Progress | None = None
-) -> list[tuple[Note, bytes | None]]:
+) -> list[cache.Blob]:
+    """Give blobs of cache entries for the files, in order: in parallel when there are many."""
     total = len(stats)
     workers = min(os.cpu_count() or 1, 8)
     if total < PARALLEL_THRESHOLD or workers < 2 or sys.platform != "linux":
-        out = []
-        for i, stat in enumerate(stats, 1):
-            out.append(_read_one(root, stat, config))
-            if progress and (i % 500 == 0 or i == total):
-                progress(i, total)
-        return out
+        entries: list[cache.Entry] = []
+        for start in range(0, total, 500):
+            entries.extend(_entries(root, stats[start : start + 500], config))
+            if progress:
+                progress(len(entries), total)
+        return [cache.Blob(b"", entries)] if entries else []
     import multiprocessing
 
     size = max(200, total // (workers * 8))
     chunks = [(root, stats[i : i + size], config) for i in range(0, total, size)]
-    out = []
+    blobs = []
+    done = 0
     # fork: the workers start with the parent's imports, so a pool costs milliseconds.
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for chunk in pool.imap(_read_chunk, chunks):
-            out.extend(chunk)
+        for data in pool.imap(_read_chunk, chunks):
+            blobs.append(cache.unpack(data))
+            done += len(blobs[-1].entries)
             if progress:
-                progress(len(out), total)
-    return out
-
-
-# --- the cache ---------------------------------------------------------------------
-# One pickle of every note's parsed record, keyed by path and checked by mtime and
-# size (and, for files changed within RACY_NS of the cache's own write, by a digest
-# of their bytes). It only ever saves work: anything wrong with it means a re-read.
-
-CACHE_FORMAT = 1
-CACHE_FILE = "notes.cache"
-RACY_NS = 2_000_000_000
-CacheEntry = tuple[int, int, "bytes | None", Note]
-
-
-class _SafeUnpickler(pickle.Unpickler):
-    """Loads only vaultkit's own records, so a planted cache file cannot run code."""
-
-    ALLOWED: ClassVar[dict[tuple[str, str], object]] = {
-        ("vaultkit.model", name): getattr(model, name)
-        for name in ("Note", "Contact", "Meeting", "Org", "Link", "Task", "Problem")
-    } | {("datetime", "date"): date, ("datetime", "datetime"): datetime}
-
-    def find_class(self, module: str, name: str) -> Any:
-        try:
-            return self.ALLOWED[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed") from None
-
-
-def _cache_stamp(config: Config) -> str:
-    from vaultkit import __version__
-
-    return f"{CACHE_FORMAT}/{__version__}/{fingerprint(config)}"
-
-
-def load_cache(cache_dir: Path, config: Config) -> tuple[dict[str, CacheEntry], int]:
-    """Give (entries by path, the cache file's mtime_ns); empty when missing or unusable."""
-    path = cache_dir / CACHE_FILE
-    try:
-        with open(path, "rb") as handle:
-            written = os.fstat(handle.fileno()).st_mtime_ns
-            if handle.readline() != _cache_stamp(config).encode() + b"\n":
-                return {}, 0
-            entries = _SafeUnpickler(handle).load()
-    except Exception:  # a cache that cannot be read is rebuilt, whatever the cause
-        return {}, 0
-    if not isinstance(entries, dict):
-        return {}, 0
-    return entries, written
-
-
-def save_cache(cache_dir: Path, config: Config, entries: dict[str, CacheEntry]) -> None:
-    """Write the cache atomically; a failure only costs the next run a re-read."""
-    from vaultkit.io import atomic_write
-
-    data = _cache_stamp(config).encode() + b"\n"
-    data += pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-    with contextlib.suppress(OSError):
-        atomic_write(cache_dir / CACHE_FILE, data)
-
-
-def _still_valid(root: Path, stat: FileStat, entry: CacheEntry, written_ns: int) -> bool:
-    mtime_ns, size, digest, _ = entry
-    if mtime_ns != stat.mtime_ns or size != stat.size:
-        return False
-    if mtime_ns < written_ns - RACY_NS:
-        return True
-    # Changed so close to the cache's own write that mtime cannot tell: compare bytes.
-    try:
-        return digest is not None and _digest((root / stat.path).read_bytes()) == digest
-    except OSError:
-        return False
+                progress(done, total)
+    return blobs
 
 
 def conflict_copies(stats: Sequence[FileStat]) -> dict[str, str]:
@@ -384,26 +315,33 @@ def _load_vault(
     stats: Sequence[FileStat],
 ) -> Vault:
     cache_dir = path / config.cache_folder
-    entries, written_ns = load_cache(cache_dir, config) if use_cache else ({}, 0)
-    notes: list[Note | None] = []
+    blobs, written_ns = cache.load(cache_dir, config) if use_cache else ([], 0)
+    cached: dict[str, tuple[int, cache.Entry]] = {}
+    for index, blob in enumerate(blobs):
+        for entry in blob.entries:
+            cached[entry[0]] = (index, entry)
+    notes: dict[str, Note] = {}
+    kept: set[str] = set()
     stale: list[FileStat] = []
     for stat in stats:
-        entry = entries.get(stat.path)
-        if entry is not None and _still_valid(path, stat, entry, written_ns):
-            notes.append(entry[3])
+        hit = cached.get(stat.path)
+        if hit and cache.still_valid(path, stat.mtime_ns, stat.size, hit[1], written_ns):
+            notes[stat.path] = hit[1][4]
+            kept.add(stat.path)
         else:
-            notes.append(None)
             stale.append(stat)
-    fresh = iter(_read_many(path, stale, config, progress))
-    new_entries: dict[str, CacheEntry] = {}
-    for i, stat in enumerate(stats):
-        if notes[i] is None:
-            note, digest = next(fresh)
-            notes[i] = note
-            new_entries[stat.path] = (stat.mtime_ns, stat.size, digest, note)
-        else:
-            new_entries[stat.path] = entries[stat.path]
-    if use_cache and (stale or len(entries) != len(new_entries)):
-        save_cache(cache_dir, config, new_entries)
-    vault = assemble(path, config, [n for n in notes if n is not None], stats)
+    fresh = _read_many(path, stale, config, progress)
+    for blob in fresh:
+        for entry in blob.entries:
+            notes[entry[0]] = entry[4]
+    if use_cache:
+        whole = [b for b in blobs if all(e[0] in kept for e in b.entries)]
+        if stale or len(whole) < len(blobs):
+            # Blobs that still hold only good entries are written back as they were.
+            whole_ids = {id(b) for b in whole}
+            rest = [e for b in blobs if id(b) not in whole_ids for e in b.entries if e[0] in kept]
+            rest += [e for b in fresh if not b.data for e in b.entries]
+            out = whole + [b for b in fresh if b.data] + ([cache.pack(rest)] if rest else [])
+            cache.save(cache_dir, config, out)
+    vault = assemble(path, config, [notes[s.path] for s in stats], stats)
     return replace(vault, reread=len(stale))
