@@ -29,40 +29,63 @@ def section_of(action: Action, today: date) -> str:
     return "Later"
 
 
-def _subject_link(action: Action, notes: Mapping[str, Note]) -> str:
-    note = notes.get(action.subject_path) if action.subject_path else None
-    if note is not None:
-        return link(note, in_table=False)
-    name = " ".join(action.subject.split())
-    # A link to a note that does not exist yet: one click in Obsidian creates it.
-    if name and not _UNLINKABLE.intersection(name):
-        return f"[[{name}]]"
-    return escape(name)
+class _Text:
+    """Escaped text and links, memoised: a big vault repeats them thousands of times."""
 
+    def __init__(self, notes: Mapping[str, Note]) -> None:
+        self.notes = notes
+        self.escaped: dict[str, str] = {}
+        self.links: dict[str, str] = {}
 
-def _note_link(path: str, notes: Mapping[str, Note]) -> str:
-    note = notes.get(path)
-    return link(note, in_table=False) if note is not None else escape(path)
+    def escape(self, text: str) -> str:
+        found = self.escaped.get(text)
+        if found is None:
+            found = self.escaped[text] = escape(text)
+        return found
+
+    def note_link(self, path: str) -> str:
+        found = self.links.get(path)
+        if found is None:
+            note = self.notes.get(path)
+            found = link(note, in_table=False) if note is not None else escape(path)
+            self.links[path] = found
+        return found
+
+    def subject_link(self, action: Action) -> str:
+        if action.subject_path is not None and action.subject_path in self.notes:
+            return self.note_link(action.subject_path)
+        name = " ".join(action.subject.split())
+        # A link to a note that does not exist yet: one click in Obsidian creates it.
+        if name and not _UNLINKABLE.intersection(name):
+            return f"[[{name}]]"
+        return self.escape(name)
 
 
 def action_line(action: Action, notes: Mapping[str, Note]) -> str:
-    """Give an action as an Obsidian Tasks checkbox line, ids and due date at the end."""
-    source = _note_link(action.note, notes)
+    """Give an action as an Obsidian Tasks checkbox line, id and due date at the end."""
+    return _line(action, _Text(notes))
+
+
+def _line(action: Action, text: _Text) -> str:
+    source = text.note_link(action.note)
     if action.rule == "task":
-        text = f"{escape(action.title)} — open task in {source}"
+        line = f"{text.escape(action.title)} — open task in {source}"
     else:
-        text = f"{escape(action.title)} {_subject_link(action, notes)} — {escape(action.reason)}"
+        line = (
+            f"{text.escape(action.title)} {text.subject_link(action)} — "
+            f"{text.escape(action.reason)}"
+        )
         if action.note != action.subject_path:  # else the subject's link already leads there
-            text += f" ({source})"
+            line += f" ({source})"
     due = f" 📅 {action.due.isoformat()}" if action.due else ""
-    return f"- [ ] {text} 🆔 {action.id}{due}"
+    return f"- [ ] {line} 🆔 {action.id}{due}"
 
 
 def render_due(vault: Vault, actions: Sequence[Action], today: date) -> bytes:
     """Give the bytes of the Due Actions note: the actions within the horizon as of `today`."""
     config = vault.config
     horizon = config.rules.horizon_days
-    notes = {n.path: n for n in vault.notes}
+    text = _Text({n.path: n for n in vault.notes})
     shown = sorted(within(actions, today, horizon), key=Action.sort_key)
     sections: dict[str, list[Action]] = {name: [] for name in SECTIONS}
     for action in shown:
@@ -94,7 +117,7 @@ def render_due(vault: Vault, actions: Sequence[Action], today: date) -> bytes:
         out += ["", f"## {name} ({len(items)})", ""]
         if name in notes_for and items:
             out += [notes_for[name], ""]
-        out += [action_line(a, notes) for a in items] if items else ["Nothing."]
+        out += [_line(a, text) for a in items] if items else ["Nothing."]
     return finish(out)
 
 
