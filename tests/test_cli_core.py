@@ -1,0 +1,271 @@
+"""`vaultkit build`, `check` and `index` through click, as a user or a script runs them."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import MakeVault, note
+
+from vaultkit import build as pipeline
+from vaultkit.cli import cli
+
+TODAY = "2026-03-01"
+LINE = re.compile(
+    r"^(?P<path>[^:\n]+\.md)(?::(?P<line>\d+))?: (?P<sev>error|warning): (?P<msg>.+)$"
+)
+
+GOOD = {
+    "People/Ann.md": note('type: contact\norg: "[[Acme]]"\nrole: CTO\n'),
+    "Orgs/Acme.md": note("type: org\n"),
+    "Meetings/Call.md": note('type: meeting\ndate: 2026-01-10\nwith: ["[[Ann]]"]\n'),
+}
+WARNING_ONLY = {"People/Warn.md": note("type: contact\nrole: no\n", "See [[Nobody]].\n")}
+WITH_ERROR = {"People/Bad.md": note("type: contact\nreplied: 2026-02-30\n")}
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+def assert_one_clean_line(result: Result, code: int, pattern: str) -> None:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert re.search(pattern, lines[0]), lines[0]
+
+
+# --- build ---------------------------------------------------------------------
+
+
+def test_build_prints_a_summary_and_writes(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, {**GOOD, **WITH_ERROR})
+    result = run("build", str(root), "--today", TODAY)
+    assert result.exit_code == 0  # problems do not fail a build
+    out = result.stdout
+    assert re.search(
+        r"^4 notes: 2 people, 1 meetings, 1 organisations; .*1 problems \(1 errors\)$", out, re.M
+    )
+    assert "wrote CRM/CRM Index.md" in out
+    assert (root / "CRM/CRM Index.md").is_file()
+    again = run("build", str(root), "--today", TODAY)
+    assert again.exit_code == 0
+    assert "wrote" not in again.stdout
+    assert re.search(r"^unchanged: .*CRM/CRM Index\.md", again.stdout, re.M)
+
+
+def test_build_quiet_prints_nothing(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, {**GOOD, **WITH_ERROR})
+    for flag in ("--quiet", "-q"):
+        result = run("build", str(root), "--today", TODAY, flag)
+        assert (result.exit_code, result.output) == (0, "")
+    assert (root / "CRM/CRM Index.md").is_file()
+
+
+def test_build_today_must_be_a_date(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, GOOD)
+    result = run("build", str(root), "--today", "2026-02-30")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and "--today" in result.output
+
+
+# --- check ---------------------------------------------------------------------
+
+
+def test_check_lists_problems_and_fails_on_errors(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, {**GOOD, **WARNING_ONLY, **WITH_ERROR})
+    result = run("check", str(root))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    parsed = [LINE.match(line) for line in lines]
+    assert all(parsed), lines
+    assert [(m["path"], m["line"], m["sev"]) for m in parsed if m] == [
+        ("People/Bad.md", "3", "error"),
+        ("People/Warn.md", "3", "warning"),
+        ("People/Warn.md", "5", "warning"),
+    ]
+    assert lines[0] == "People/Bad.md:3: error: replied: 2026-02-30 is not a real date"
+    assert result.stderr.strip() == "3 problems (1 errors)"
+
+
+def test_check_passes_with_only_warnings(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, {**GOOD, **WARNING_ONLY})
+    result = run("check", str(root))
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 2
+    assert all(": warning: " in line for line in result.stdout.splitlines())
+
+
+def test_check_clean_vault(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, GOOD)
+    result = run("check", str(root))
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "0 problems (0 errors)\n")
+
+
+def test_check_problem_without_a_line(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, {**GOOD, "People/Ann 2.md": GOOD["People/Ann.md"]})
+    result = run("check", str(root))
+    assert result.exit_code == 0
+    assert result.stdout.startswith("People/Ann 2.md: warning: looks like a sync conflict copy")
+
+
+def test_check_json(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, {**GOOD, **WARNING_ONLY, **WITH_ERROR})
+    result = run("check", str(root), "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data[0] == {
+        "path": "People/Bad.md",
+        "line": 3,
+        "field": "replied",
+        "severity": "error",
+        "code": "bad-date",
+        "message": "replied: 2026-02-30 is not a real date",
+    }
+    assert [p["code"] for p in data] == ["bad-date", "yaml-1.1", "dangling-link"]
+    assert result.stderr == ""  # nothing but JSON for a script
+    assert run("check", str(make_vault(tmp_path / "ok", GOOD)), "--json").stdout == "[]\n"
+
+
+# --- index --json ----------------------------------------------------------------
+
+
+def test_index_json(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, {**GOOD, **WITH_ERROR, "Notes/Plain.md": note(None, "hi\n")})
+    result = run("index", str(root), "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert set(data) == {"notes", "problems"}
+    by_path = {n["path"]: n for n in data["notes"]}
+    assert sorted(by_path) == [
+        "Meetings/Call.md",
+        "Notes/Plain.md",
+        "Orgs/Acme.md",
+        "People/Ann.md",
+        "People/Bad.md",
+    ]
+    ann = by_path["People/Ann.md"]
+    assert (ann["name"], ann["kind"], ann["contact"]["role"]) == ("Ann", "contact", "CTO")
+    assert ann["contact"]["org"]["target"] == "Acme"
+    call = by_path["Meetings/Call.md"]["meeting"]
+    assert call["date"] == "2026-01-10" and call["with"][0]["target"] == "Ann"
+    assert by_path["Notes/Plain.md"]["kind"] == "note"
+    assert [(p["path"], p["code"]) for p in data["problems"]] == [("People/Bad.md", "bad-date")]
+    plain = run("index", str(root))
+    assert plain.exit_code == 0
+    assert "contact  People/Ann.md" in plain.stdout
+
+
+def test_index_json_is_deterministic(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, {**GOOD, **WITH_ERROR, **WARNING_ONLY})
+    assert run("index", str(root), "--json").stdout == run("index", str(root), "--json").stdout
+
+
+# --- where the vault is ---------------------------------------------------------
+
+
+def test_vault_from_the_environment(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, {**GOOD, **WITH_ERROR})
+    result = run("check", env={"VAULTKIT_VAULT": str(root)})
+    assert result.exit_code == 1 and "People/Bad.md:3: error:" in result.stdout
+    built = run("build", "--today", TODAY, env={"VAULTKIT_VAULT": str(root)})
+    assert built.exit_code == 0 and (root / "CRM/CRM Index.md").is_file()
+    # An argument wins over the environment.
+    other = make_vault(tmp_path / "other", GOOD)
+    assert run("check", str(other), env={"VAULTKIT_VAULT": str(root)}).exit_code == 0
+
+
+def test_vault_defaults_to_the_current_folder(
+    tmp_path: Path, make_vault: MakeVault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_vault(tmp_path, {**GOOD, **WITH_ERROR})
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("VAULTKIT_VAULT", raising=False)
+    result = run("check")
+    assert result.exit_code == 1 and "People/Bad.md:3: error:" in result.stdout
+
+
+def test_missing_vault_is_one_clear_line(tmp_path: Path) -> None:
+    missing = tmp_path / "no such vault"
+    for command in ("build", "check", "index"):
+        result = run(command, str(missing))
+        assert_one_clean_line(result, 2, r"^vaultkit: error: .*no such vault: no such folder$")
+    result = run("check", env={"VAULTKIT_VAULT": str(missing)})
+    assert_one_clean_line(result, 2, "no such folder")
+
+
+def test_a_file_is_not_a_vault(tmp_path: Path) -> None:
+    file = tmp_path / "notes.md"
+    file.write_text("x")
+    result = run("check", str(file))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_bad_config_is_one_clear_line(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, {**GOOD, "vaultkit.toml": "[limits]\nmax_file_bytes = -1\n"})
+    for command in ("build", "check", "index"):
+        result = run(command, str(root))
+        assert_one_clean_line(
+            result, 2, r"^vaultkit: error: vaultkit\.toml: limits\.max_file_bytes must be"
+        )
+    assert not (root / "CRM").exists()
+    broken = make_vault(tmp_path / "b", {**GOOD, "vaultkit.toml": "[output\n"})
+    assert_one_clean_line(run("build", str(broken)), 2, r"vaultkit\.toml: not valid TOML")
+
+
+def test_an_internal_error_is_one_line_without_traceback(
+    tmp_path: Path, make_vault: MakeVault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_vault(tmp_path, GOOD)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pipeline, "read", broken)
+    monkeypatch.delenv("VAULTKIT_DEBUG", raising=False)
+    result = run("check", str(root))
+    assert_one_clean_line(result, 70, r"internal error: RuntimeError: boom .*VAULTKIT_DEBUG")
+
+
+def test_python_dash_m_help() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "vaultkit", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Usage: ")
+    for command in ("build", "check", "index"):
+        assert re.search(rf"^  {command}\s", result.stdout, re.M)
+    assert result.stderr == ""
+
+
+def test_no_colour_when_piped(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, {**GOOD, **WARNING_ONLY, **WITH_ERROR})
+    result = subprocess.run(
+        [sys.executable, "-m", "vaultkit", "check", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "People/Bad.md:3: error: replied" in result.stdout
+    assert "\x1b[" not in result.stdout + result.stderr
+    forced = CliRunner().invoke(cli, ["check", str(root)], color=True)
+    assert "\x1b[31merror\x1b[0m" in forced.stdout  # the colour a terminal gets
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0 and result.stdout.startswith("vaultkit, version ")
