@@ -369,8 +369,8 @@ _PurePythonLoader.add_constructor(
 @pytest.mark.parametrize(
     "text",
     [
-        "k: " + "[" * 10_000,
-        "k: " + "[" * 900 + "]" * 900,
+        "k: " + "[" * 1_100,
+        "k: " + "[" * 600 + "]" * 600,
         "".join(" " * i + f"k{i}:\n" for i in range(340)),
     ],
     ids=["unclosed", "closed", "block"],
