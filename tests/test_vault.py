@@ -400,6 +400,8 @@ def test_dangling_links(tmp_path: Path, make_vault: MakeVault) -> None:
         "People/Jane Doe (conflicted copy 2026-01-01 123456).md",  # Dropbox, older
         "People/Jane Doe (Conflicted copy Jane's MacBook 202601011234).md",  # Obsidian Sync
         "People/Jane Doe 2.md",  # iCloud
+        "People/Jane Doe (1).md",  # Google Drive
+        "People/Jane Doe (Conflict 2026-01-01 12-34).md",
     ],
 )
 def test_conflict_copies(tmp_path: Path, make_vault: MakeVault, copy: str) -> None:
@@ -425,6 +427,8 @@ def test_conflict_copies(tmp_path: Path, make_vault: MakeVault, copy: str) -> No
         "Meetings/Sprint 2.md",
         "Orgs/Room 101.md",
         "People/Sam.sync-conflicted.md",
+        "Workshop (Conflict resolution).md",  # no Workshop.md: a name, not a copy
+        "Meeting 2026.md",  # beside Meeting.md: a year, not an iCloud copy
     ],
 )
 def test_numbered_names_without_an_original_are_notes(

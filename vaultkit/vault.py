@@ -28,11 +28,12 @@ Progress = Callable[[int, int], None]
 # count the same person twice.
 _CONFLICT = re.compile(
     r"\.sync-conflict-\d{8}-\d{6}(?:-[A-Za-z0-9]+)?$"  # Syncthing
-    r"|\((?:[^()]*'s )?conflicted copy\b[^()]*\)$"  # Dropbox, Obsidian Sync
-    r"|\(Conflict[^()]*\)$",
+    r"|\((?:[^()]*'s )?conflicted copy\b[^()]*\)$",  # Dropbox, Obsidian Sync
     re.IGNORECASE,
 )
-_NUMBERED_COPY = re.compile(r"^(.+?)(?: \d+| \(\d+\))$")  # iCloud "Name 2", Drive "Name (1)"
+# Shapes a person also gives a note ("Offsite 2025", "Workshop (Conflict resolution)"):
+# a copy only when the note they would copy exists. iCloud "Name 2", Drive "Name (1)".
+_NUMBERED_COPY = re.compile(r"^(.+?)(?: \d{1,2}| \(\d{1,2}\)| (?i:\(conflict\b[^()]*\)))$")
 PARALLEL_THRESHOLD = 1500
 
 
