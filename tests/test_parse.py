@@ -195,6 +195,12 @@ def test_line_numbers_with_bom_and_crlf() -> None:
         assert n.contact is not None and n.contact.role == "x"
 
 
+def test_name_is_the_stem_whatever_the_case_of_md() -> None:
+    assert parse("People/Upper.MD", note("type: contact\n")).name == "Upper"
+    assert parse("People/Mixed.Md", b"\xff").name == "Mixed"  # not UTF-8: the same name
+    assert parse("Jose\u0301.md", "").name == "Jos\u00e9"
+
+
 def test_generated_notes_are_marked() -> None:
     assert parse("CRM/X.md", note("generated_by: vaultkit\nview: index\n")).generated
     assert not parse("CRM/Y.md", note("generated_by: someone else\n")).generated

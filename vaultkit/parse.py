@@ -53,6 +53,12 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def note_name(path: str) -> str:
+    """Give a note's name: its file stem (scan takes `.md` in any case), in NFC."""
+    file = path.rsplit("/", 1)[-1]
+    return nfc(file[:-3] if file.lower().endswith(".md") else file)
+
+
 def parse_link_text(text: str, field: str | None = None, line: int | None = None) -> Link | None:
     """Give the Link a front-matter value stands for: `[[T#h|a]]` or a plain name."""
     text = text.strip()
@@ -443,7 +449,7 @@ def parse_text(path: str, text: str, config: Config) -> Note:
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    name = nfc(path.rsplit("/", 1)[-1][:-3] if path.endswith(".md") else path.rsplit("/", 1)[-1])
+    name = note_name(path)
     fm, body, body_line, split_problem = _split(text)
     problems: list[Problem] = []
     fields: dict[str, Field] = {}
@@ -502,7 +508,7 @@ def parse_bytes(path: str, data: bytes, config: Config) -> Note:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        name = nfc(path.rsplit("/", 1)[-1].removesuffix(".md"))
+        name = note_name(path)
         return Note(
             path=path,
             name=name,
