@@ -172,6 +172,15 @@ def test_links_in_code_are_ignored() -> None:
     assert [(x.target, x.line) for x in parsed.links] == [("One", 4), ("Two", 16)]
 
 
+def test_links_to_attachments_are_not_note_links() -> None:
+    body = (
+        "![[photo.png]] ![[Scan 2026.JPEG|300]] [[CV.pdf|my CV]] [[Board.canvas]]\n"
+        "![[Jane Doe]] [[Dr. Who]] [[v1.2]]\n"
+    )
+    parsed = parse_bytes("A.md", body.encode(), Config())
+    assert [x.target for x in parsed.links] == ["Jane Doe", "Dr. Who", "v1.2"]
+
+
 def test_heading_only_and_empty_links_are_not_links() -> None:
     parsed = parse_bytes("A.md", b"See [[#Below]] and [[]] and [[ |x]].\n", Config())
     assert parsed.links == ()

@@ -34,6 +34,12 @@ from vaultkit.yamlfm import Field, FrontMatterError, read_fields
 _FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1[ \t]*$", re.M | re.S)
 # In a Markdown table Obsidian writes the alias bar as `\|`: the backslash is not the name's.
 _WIKILINK = re.compile(r"\[\[([^\[\]|#\n]*?)(?:#([^\[\]|\n]*?))?(?:\\?\|([^\[\]\n]*))?\]\]")
+# A link to an attachment (an image, a PDF...) is not a link to a note: never dangling.
+_ATTACHMENT = re.compile(
+    r"\.(?:png|jpe?g|gif|bmp|svg|webp|avif|heic|tiff?|mp3|webm|wav|m4a|ogg|3gp|flac|mp4|ogv"
+    r"|mov|mkv|pdf|canvas|base|docx?|xlsx?|pptx?|csv|zip)$",
+    re.IGNORECASE,
+)
 _WIKILINK_RAW = re.compile(r"\[\[[^\[\]\n]*\]\]")
 # Led by a literal newline so the regex engine can skip ahead (the body is scanned as "\n" + body).
 _TASK = re.compile(r"\n[ \t]*[-*+] \[([ xX])\] ([^\n]*)")
@@ -353,7 +359,7 @@ def link_parts(raw: str) -> tuple[str, str | None, str | None] | None:
         return None
     target, heading, alias = m.groups()
     target = target.strip()
-    if not target:
+    if not target or _ATTACHMENT.search(target):
         return None
     return (
         target if target.isascii() else nfc(target),
