@@ -131,6 +131,23 @@ def test_index_sections(tmp_path: Path, make_vault: MakeVault) -> None:
     assert "replied: 2026-02-30 is not a real date" in problems[2][3]
 
 
+def test_plain_names_with_a_slash_are_shown_whole(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "People/Ann.md": note("type: contact\norg: R/GA\n"),
+            "People/Bob.md": note("type: contact\norg: '[[Agencies/R/GA|R/GA]]'\n"),
+            "Meetings/M.md": note("type: meeting\ndate: 2026-01-05\nwith: [Ann, AC/DC Fan]\n"),
+        },
+    )
+    pipeline.build(root, TODAY)
+    people, meetings, orgs, _ = tables((root / INDEX).read_text(encoding="utf-8"))
+    assert [r[1] for r in people[2:]] == ["R/GA", "R/GA"]
+    assert meetings[2][2] == "[[People/Ann\\|Ann]], AC/DC Fan"
+    assert [r[0] for r in orgs[2:]] == ["R/GA (no note)"]
+    assert orgs[2][3] == "[[People/Ann\\|Ann]], [[People/Bob\\|Bob]]"
+
+
 def test_generated_marker_and_notice(tmp_path: Path, make_vault: MakeVault) -> None:
     root = make_vault(tmp_path, {"People/Ann.md": note("type: contact\n")})
     pipeline.build(root, TODAY)

@@ -19,18 +19,23 @@ from vaultkit.timeline import Person, meeting_key
 from vaultkit.vault import Vault
 
 
+def _written(item: Link) -> str:
+    """Give the text to show for a link to no note: a plain name is shown whole ("R/GA")."""
+    return item.shown if item.bracketed else item.target
+
+
 def _org_cell(vault: Vault, note: Note, org: Link | None) -> str:
     if org is None:
         return ""
     target = vault.resolve(org, note)
-    return link(target) if target is not None else escape(org.shown)
+    return link(target) if target is not None else escape(_written(org))
 
 
 def _people_cell(vault: Vault, note: Note, links: tuple[Link, ...]) -> str:
     cells = []
     for item in links:
         target = vault.resolve(item, note)
-        cells.append(link(target) if target is not None else escape(item.shown))
+        cells.append(link(target) if target is not None else escape(_written(item)))
     return ", ".join(cells)
 
 
@@ -123,7 +128,7 @@ def _orgs_section(vault: Vault, orgs: list[Note]) -> list[str]:
         if target is not None:
             members.setdefault(target.path, []).append(note)
         else:
-            unlisted.setdefault(c.org.shown, []).append(note)
+            unlisted.setdefault(_written(c.org), []).append(note)
     out = [f"## Organisations ({len(orgs)})", ""]
     rows = []
     for note in sorted(orgs, key=lambda n: (n.name.casefold(), n.path)):
