@@ -163,6 +163,16 @@ def test_index_json(tmp_path: Path, make_vault: MakeVault) -> None:
     assert "contact  People/Ann.md" in plain.stdout
 
 
+def test_index_json_is_strict_json(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(tmp_path, {"People/A.md": note("type: contact\nscore: .nan\nbig: .inf\n")})
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    data = json.loads(run("index", str(root), "--json").stdout, parse_constant=refuse)
+    assert data["notes"][0]["extra"] == {"score": "nan", "big": "inf"}
+
+
 def test_index_json_is_deterministic(tmp_path: Path, make_vault: MakeVault) -> None:
     root = make_vault(tmp_path, {**GOOD, **WITH_ERROR, **WARNING_ONLY})
     assert run("index", str(root), "--json").stdout == run("index", str(root), "--json").stdout

@@ -201,6 +201,26 @@ def test_name_is_the_stem_whatever_the_case_of_md() -> None:
     assert parse("Jose\u0301.md", "").name == "Jos\u00e9"
 
 
+def test_unknown_fields_are_kept_as_json_data() -> None:
+    front = (
+        "type: contact\nwhen: 2026-01-01\nat: 2026-01-01T10:00:00\nblob: !!binary aGk=\n"
+        "nan: .nan\ninf: -.inf\nnum: 1.5\nset: !!set {f, e, d, c, b, a}\n"
+        "pairs: !!omap [b: 1, a: 2]\nnested: {1: [x, {y: 2026-02-30}]}\n"
+    )
+    n = parse("People/A.md", note(front))
+    assert n.extra == {
+        "when": "2026-01-01",
+        "at": "2026-01-01T10:00:00",
+        "blob": "hi",
+        "nan": "nan",
+        "inf": "-inf",
+        "num": 1.5,
+        "set": ["a", "b", "c", "d", "e", "f"],  # sorted: the output is deterministic
+        "pairs": [["b", 1], ["a", 2]],
+        "nested": {"1": ["x", {"y": "2026-02-30"}]},
+    }
+
+
 def test_generated_notes_are_marked() -> None:
     assert parse("CRM/X.md", note("generated_by: vaultkit\nview: index\n")).generated
     assert not parse("CRM/Y.md", note("generated_by: someone else\n")).generated

@@ -7,6 +7,7 @@ wrong with a note becomes a Problem on it; parsing never raises.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -444,8 +445,12 @@ def _json_safe(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, bytes):
         return value.decode("latin-1")
-    if isinstance(value, (set, tuple)):
+    if isinstance(value, tuple):
         return [_json_safe(v) for v in value]
+    if isinstance(value, (set, frozenset)):  # !!set: in a stable order, not hash order
+        return sorted((_json_safe(v) for v in value), key=repr)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # .nan, .inf: JSON has no such numbers
     return value
 
 
