@@ -279,6 +279,17 @@ def test_parse_bytes_never_raises_after_a_front_matter_marker(data: bytes) -> No
     assert all(p.severity in ("error", "warning") for p in n.problems)
 
 
+_ANY_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
+
+
+@_SETTINGS
+@given(_ANY_TEXT, st.sampled_from(["", "---\n", "\ufeff---\r\n"]))
+def test_parse_bytes_never_raises_on_text(text: str, start: str) -> None:
+    n = parse_bytes("Orgs/Any.md", (start + text).encode("utf-8"), Config())
+    assert n.name == "Any"
+    assert all(p.path == "Orgs/Any.md" for p in n.problems)
+
+
 _FIELD = st.sampled_from(
     [
         "type",
