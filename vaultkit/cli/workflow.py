@@ -5,11 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 import click
 
-from vaultkit import record, workflow
-from vaultkit.cli.base import F, _to_date, cli, resolve_today, today_option
+from vaultkit import export, interop, record, report, workflow
+from vaultkit.build import read
+from vaultkit.cli.base import (
+    F,
+    _to_date,
+    cli,
+    json_option,
+    print_json,
+    resolve_today,
+    today_option,
+    vault_argument,
+)
+from vaultkit.io import atomic_write
 from vaultkit.model import SOURCES
 
 
@@ -180,3 +192,212 @@ def log(name: str, what: str, vault: str, day: date | None, today: date | None) 
     """
     result = record.log(vault, name, what, resolve_today(today), day)
     click.echo(result.describe())
+
+
+# --- import and export -----------------------------------------------------------
+
+
+@cli.group("import")
+def import_() -> None:
+    """Create contact notes from LinkedIn's export, a vCard file or any CSV.
+
+    Never creates a second note for a person the vault has (same name, alias or
+    email, case-insensitively): such rows are skipped, and so are malformed rows,
+    each reported with its line. --dry-run shows what would be done.
+    """
+
+
+def _import_options(func: F) -> F:
+    for option in reversed(
+        [
+            click.argument("file", type=click.File("rb")),
+            _vault_option,
+            click.option("--dry-run", is_flag=True, help="Show what would be done; write nothing."),
+            click.option("--source", type=click.Choice(SOURCES), help="Set source: on every note."),
+            today_option,
+            json_option,
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _report_import(result: interop.ImportResult, as_json: bool) -> None:
+    if as_json:
+        print_json(result.to_data())
+        return
+    verb = "would create" if result.dry_run else "created"
+    for c in result.created:
+        click.echo(f"{verb} {c.path} (line {c.line})")
+    for p in result.skipped:
+        click.echo(f"skipped line {p.line}, {p.name}: {p.reason}")
+    for p in result.malformed:
+        who = f", {p.name}" if p.name else ""
+        click.echo(f"malformed line {p.line}{who}: {p.reason}", err=True)
+    summary = (
+        f"{len(result.created)} {verb}, {len(result.skipped)} skipped (already known), "
+        f"{len(result.malformed)} malformed"
+    )
+    click.echo(summary + (" — dry run: nothing was written" if result.dry_run else ""))
+
+
+@import_.command("linkedin")
+@_import_options
+def import_linkedin(
+    file: BinaryIO,
+    vault: str,
+    dry_run: bool,
+    source: str | None,
+    today: date | None,
+    as_json: bool,
+) -> None:
+    """Import LinkedIn's Connections.csv (Settings → Data privacy → Get a copy of your data).
+
+    Each connection becomes a contact with source: online (unless --source), their
+    company as org, position as role, profile URL as linkedin, and `connected:`
+    the day you connected.
+    """
+    result = interop.import_file(
+        vault, "linkedin", file.read(), resolve_today(today), source=source, dry_run=dry_run
+    )
+    _report_import(result, as_json)
+
+
+@import_.command("vcard")
+@_import_options
+def import_vcard(
+    file: BinaryIO,
+    vault: str,
+    dry_run: bool,
+    source: str | None,
+    today: date | None,
+    as_json: bool,
+) -> None:
+    """Import the contacts of a .vcf file (vCard 2.1, 3.0 or 4.0).
+
+    Reads FN (else N), NICKNAME as aliases, ORG, TITLE as role, EMAIL, TEL, a
+    LinkedIn URL, CATEGORIES as tags and NOTE into the note's body.
+    """
+    result = interop.import_file(
+        vault, "vcard", file.read(), resolve_today(today), source=source, dry_run=dry_run
+    )
+    _report_import(result, as_json)
+
+
+@import_.command("csv")
+@_import_options
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Read COLUMN as FIELD (repeat; FIELD - ignores the column).",
+)
+def import_csv(
+    file: BinaryIO,
+    vault: str,
+    dry_run: bool,
+    source: str | None,
+    today: date | None,
+    as_json: bool,
+    mappings: tuple[str, ...],
+) -> None:
+    """Import any CSV with a header line; columns named like a field are read as it.
+
+    Fields: name (or first_name and last_name), aliases, org, role, email, phone,
+    linkedin, source, seniority, referred_by, tags, notes. Columns called e.g.
+    Company, Title or E-mail are recognised; --map says what any other column is.
+    List fields split on `;` (tags also on `,`).
+    """
+    mapping: dict[str, str] = {}
+    for item in mappings:
+        column, eq, target = item.partition("=")
+        if not eq or not column.strip():
+            raise click.BadParameter(f"{item!r} is not COLUMN=FIELD", param_hint="--map")
+        mapping[column.strip()] = target.strip()
+    result = interop.import_file(
+        vault,
+        "csv",
+        file.read(),
+        resolve_today(today),
+        mapping=mapping,
+        source=source,
+        dry_run=dry_run,
+    )
+    _report_import(result, as_json)
+
+
+def _write_output(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write(output, text.encode("utf-8"))
+        click.echo(f"wrote {output}", err=True)
+
+
+@cli.command("export")
+@click.argument("kind", type=click.Choice(("csv", "json", "vcard")))
+@vault_argument
+@click.option(
+    "--table",
+    type=click.Choice(export.TABLES),
+    default="people",
+    show_default=True,
+    help="For csv: the people, or the meetings.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Write to FILE (atomically) instead of standard output.",
+)
+@today_option
+def export_(kind: str, vault: str, table: str, output: Path | None, today: date | None) -> None:
+    """Export people and meetings: csv (one table: --table), json (both) or vcard (people).
+
+    The stage, last interaction and next action are as of today (or --today).
+    """
+    text = export.export(read(vault), kind, resolve_today(today), table)
+    _write_output(text, output)
+
+
+@cli.command("report")
+@vault_argument
+@click.option(
+    "--since",
+    default="7d",
+    show_default=True,
+    metavar="PERIOD",
+    help="The period: 7d (the last 7 days, today included), 2w, 1m, or a date YYYY-MM-DD.",
+)
+@today_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(report.FORMATS),
+    default="md",
+    show_default=True,
+    help="Markdown, plain text (for mail) or an HTML page.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Write to FILE (atomically) instead of standard output.",
+)
+def report_(vault: str, since: str, today: date | None, fmt: str, output: Path | None) -> None:
+    """The weekly review: what was done, what is overdue and coming, growth, the funnel.
+
+    Done in the period: meetings held, messages sent, replies, thank-yous and reports
+    back (from the dates in the notes); the actions overdue and due in the next 7
+    days; people added (their `created:` date) and referrals received; and the
+    funnel identified → contacted → responded → met → referred on, with the share
+    of each step that reached the next. Meant for cron: see docs/cron.md.
+    """
+    day = resolve_today(today)
+    text = report.render(report.review(read(vault), day, report.parse_since(since, day)), fmt)
+    _write_output(text, output)

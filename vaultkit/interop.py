@@ -1,0 +1,302 @@
+"""Importing contacts: LinkedIn's connections export, vCard files, any CSV.
+
+Every reader turns its file into rows of contact fields, each with the line of the
+file it starts on; a row that cannot be read is reported with that line and
+skipped. importer.import_rows then writes the notes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from vaultkit.errors import ExportError, UsageError
+from vaultkit.importer import ImportResult, Problem, Row, import_rows, name_of
+
+__all__ = ["ImportResult", "import_file", "read_csv", "read_linkedin", "read_vcards"]
+from vaultkit.model import SOURCES
+from vaultkit.vcard import list_values, parse_cards, text_values
+
+FIELDS = (
+    "name",
+    "first_name",
+    "last_name",
+    "aliases",
+    "org",
+    "role",
+    "email",
+    "phone",
+    "linkedin",
+    "source",
+    "seniority",
+    "referred_by",
+    "tags",
+    "notes",
+)
+LIST_FIELDS = ("aliases", "referred_by", "tags")
+# Column names (lower case, spaces and dashes as _) mapped to a field without --map.
+SYNONYMS = {
+    "full_name": "name",
+    "display_name": "name",
+    "given_name": "first_name",
+    "surname": "last_name",
+    "family_name": "last_name",
+    "e_mail": "email",
+    "email_address": "email",
+    "company": "org",
+    "organisation": "org",
+    "organization": "org",
+    "employer": "org",
+    "title": "role",
+    "position": "role",
+    "job_title": "role",
+    "mobile": "phone",
+    "telephone": "phone",
+    "phone_number": "phone",
+    "linkedin_url": "linkedin",
+    "nickname": "aliases",
+    "categories": "tags",
+    "note": "notes",
+}
+LINKEDIN_HEADER = ("First Name", "Last Name")
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# --- reading files ---------------------------------------------------------------
+
+
+def decode(data: bytes, what: str) -> str:
+    """Give a file's text (UTF-8, with or without a BOM); ExportError if it is not."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ExportError(f"{what} is not UTF-8 text (byte {exc.start})") from exc
+
+
+def _records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
+    """Give (line the record starts on, cells) for each CSV record, blank lines skipped."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ExportError(f"line {reader.line_num}: not valid CSV ({exc})") from exc
+        if any(c.strip() for c in cells):
+            yield start, cells
+
+
+def linkedin_day(text: str) -> str:
+    """Give LinkedIn's `12 Mar 2024` (or an ISO date) as YYYY-MM-DD; ValueError otherwise."""
+    text = text.strip()
+    if _ISO.fullmatch(text):
+        return date.fromisoformat(text).isoformat()
+    match = re.fullmatch(r"(\d{1,2}) ([A-Za-z]{3})[a-z]* (\d{4})", text)
+    if match is None or match.group(2).lower() not in _MONTHS:
+        raise ValueError(f"Connected On {text!r} is not a date like 12 Mar 2024")
+    day, month, year = int(match.group(1)), _MONTHS[match.group(2).lower()], int(match.group(3))
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        raise ValueError(f"Connected On {text!r} is not a real date") from None
+
+
+def read_linkedin(text: str) -> tuple[list[Row], list[Problem]]:
+    """Give the rows of LinkedIn's Connections.csv (after its "Notes:" preamble)."""
+    records = _records(text)
+    header: list[str] | None = None
+    for _, cells in records:
+        if all(h in [c.strip() for c in cells] for h in LINKEDIN_HEADER):
+            header = [c.strip() for c in cells]
+            break
+    if header is None:
+        raise ExportError(
+            "not a LinkedIn connections export: no header line starting `First Name,Last Name,...`"
+        )
+    col = {name: i for i, name in enumerate(header)}
+    rows: list[Row] = []
+    bad: list[Problem] = []
+    for line, cells in records:
+        if len(cells) != len(header):
+            bad.append(Problem(line, "", f"has {len(cells)} fields; the header has {len(header)}"))
+            continue
+
+        def cell(name: str, cells: list[str] = cells) -> str:
+            return cells[col[name]].strip() if name in col else ""
+
+        values: dict[str, Any] = {
+            "first_name": cell("First Name"),
+            "last_name": cell("Last Name"),
+            "email": cell("Email Address"),
+            "org": cell("Company"),
+            "role": cell("Position"),
+            "source": "online",
+        }
+        url = cell("URL")
+        if url:
+            values["linkedin"] = url
+        if cell("Connected On"):
+            try:
+                values["connected"] = linkedin_day(cell("Connected On"))
+            except ValueError as exc:
+                bad.append(Problem(line, name_of(values), str(exc)))
+                continue
+        rows.append(Row(line, values))
+    return rows, bad
+
+
+def column_map(header: Sequence[str], mapping: Mapping[str, str]) -> dict[int, str]:
+    """Give field by column index: columns named like a field, then `mapping` (COLUMN=FIELD)."""
+    names = [h.strip() for h in header]
+    out: dict[int, str] = {}
+    for i, column in enumerate(names):
+        key = re.sub(r"[\s-]+", "_", column.casefold())
+        found = key if key in FIELDS else SYNONYMS.get(key)
+        if found:
+            out[i] = found
+    for column, target in mapping.items():
+        if target not in (*FIELDS, "-"):
+            raise UsageError(
+                f"--map {column}={target}: the field must be one of {', '.join(FIELDS)}"
+            )
+        matches = [i for i, n in enumerate(names) if n.casefold() == column.strip().casefold()]
+        if not matches:
+            raise UsageError(
+                f"--map {column}=...: no column {column!r} (columns: {', '.join(names)})"
+            )
+        for i in matches:
+            if target == "-":
+                out.pop(i, None)
+            else:
+                out[i] = target
+    taken: dict[str, int] = {}
+    for i, target in sorted(out.items()):
+        if target in taken and target not in (*LIST_FIELDS, "notes"):
+            raise UsageError(
+                f"columns {names[taken[target]]!r} and {names[i]!r} both give {target}; "
+                f"map one elsewhere with --map {names[i]}=-"
+            )
+        taken.setdefault(target, i)
+    if not ({"name", "first_name", "last_name"} & set(out.values())):
+        raise UsageError(
+            "no column gives the name: map one with --map COLUMN=name (or first_name and last_name)"
+        )
+    return out
+
+
+def read_csv(
+    text: str, mapping: Mapping[str, str], source: str | None
+) -> tuple[list[Row], list[Problem]]:
+    """Give the rows of any CSV with a header line, its columns mapped to contact fields."""
+    sample = text[:8192]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    records = _records(text, delimiter)
+    first = next(records, None)
+    if first is None:
+        raise ExportError("the CSV file is empty")
+    header = first[1]
+    columns = column_map(header, mapping)
+    rows: list[Row] = []
+    bad: list[Problem] = []
+    for line, cells in records:
+        if len(cells) > len(header):
+            bad.append(Problem(line, "", f"has {len(cells)} fields; the header has {len(header)}"))
+            continue
+        values: dict[str, Any] = {}
+        for i, target in sorted(columns.items()):
+            cell = cells[i].strip() if i < len(cells) else ""
+            if not cell:
+                continue
+            if target in LIST_FIELDS:
+                sep = r"[;,]" if target == "tags" else r";"
+                items = [p.strip() for p in re.split(sep, cell) if p.strip()]
+                values[target] = [*values.get(target, []), *items]
+            elif target == "notes" and "notes" in values:
+                values["notes"] += "\n\n" + cell
+            else:
+                values[target] = cell
+        if source and "source" not in values:
+            values["source"] = source
+        rows.append(Row(line, values))
+    return rows, bad
+
+
+def read_vcards(text: str, source: str | None) -> tuple[list[Row], list[Problem]]:
+    """Give a row for each card of a .vcf file (vCard 2.1, 3.0 or 4.0)."""
+    cards, errors = parse_cards(text)
+    bad = [Problem(e.line, "", str(e)) for e in errors]
+    rows: list[Row] = []
+    for card in cards:
+        values: dict[str, Any] = {}
+        name = " ".join((text_values(card, "FN") or [""])[0].split())
+        if not name and card.structured.get("N"):
+            parts = card.structured["N"][0] + ["", "", ""]
+            name = " ".join(p for p in (parts[3], parts[1], parts[2], parts[0], parts[4]) if p)
+        values["name"] = name
+        org = card.structured.get("ORG")
+        if org and org[0][0].strip():
+            values["org"] = org[0][0].strip()
+        for prop, key in (("TITLE", "role"), ("EMAIL", "email"), ("TEL", "phone")):
+            found = [v for v in text_values(card, prop) if v]
+            if found:
+                values[key] = found[0]
+        urls = [v for v in text_values(card, "URL") if "linkedin.com" in v.lower()]
+        if urls:
+            values["linkedin"] = urls[0]
+        for prop, key in (("NICKNAME", "aliases"), ("CATEGORIES", "tags")):
+            items = list_values(card, prop)
+            if items:
+                values[key] = items
+        notes = [v for v in text_values(card, "NOTE") if v]
+        if notes:
+            values["notes"] = "\n\n".join(notes)
+        if source:
+            values["source"] = source
+        rows.append(Row(card.line, values))
+    return rows, bad
+
+
+def import_file(
+    root: str | os.PathLike[str],
+    kind: str,
+    data: bytes,
+    today: date,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Give the result of importing a file's bytes: kind is linkedin, vcard or csv."""
+    if source is not None and source not in SOURCES:
+        raise UsageError(f"--source must be one of {', '.join(SOURCES)}")
+    text = decode(data, "the file")
+    if kind == "linkedin":
+        rows, bad = read_linkedin(text)
+        if source:
+            rows = [Row(r.line, {**r.values, "source": source}) for r in rows]
+        label = "LinkedIn"
+    elif kind == "vcard":
+        rows, bad = read_vcards(text, source)
+        label = "a vCard file"
+    elif kind == "csv":
+        rows, bad = read_csv(text, mapping or {}, source)
+        label = "a CSV file"
+    else:
+        raise UsageError(f"cannot import {kind!r}: linkedin, vcard or csv")
+    return import_rows(root, rows, bad, today, label=label, dry_run=dry_run)
