@@ -306,6 +306,23 @@ def test_errors(text: str, code: str, line: int) -> None:
     assert info.value.line == line
 
 
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("a: 1\nk: !!python/object:os.system x\n", 3, "could not determine a constructor"),
+        ("a: 1\nk: =\n", 3, "could not determine a constructor for the tag"),
+        ("k:\n  - a\n  - !!int abc\n", 2, "invalid literal for int()"),  # at its field
+        ("a: 1\nk: x\x01\n", 2, "control characters are not allowed"),
+    ],
+)
+def test_error_messages_are_one_line(text: str, line: int, message: str) -> None:
+    with pytest.raises(FrontMatterError) as info:
+        read_fields(text, first_line=2)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value) and "<unicode string>" not in str(info.value)
+    assert info.value.line == line
+
+
 def test_duplicate_key_message_names_both_lines() -> None:
     with pytest.raises(FrontMatterError, match=r"'role' is given twice \(lines 3 and 5\)"):
         read_fields("type: contact\nrole: a\nx: 1\nrole: b\n")

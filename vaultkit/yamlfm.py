@@ -227,6 +227,17 @@ def _node_count(root: yaml.Node) -> int:
     return sizes[id(root)]
 
 
+def _first_line(exc: BaseException) -> str:
+    """Give an error's message as one line, without PyYAML's `in "<unicode string>"` trailer.
+
+    A problem is printed as one `path:line: severity: message` line, and PyYAML's own
+    positions count from the front-matter, not the file.
+    """
+    problem = getattr(exc, "problem", None)
+    text = problem if isinstance(problem, str) and problem else str(exc)
+    return text.strip().split("\n", 1)[0]
+
+
 def _full(text: str, first_line: int) -> dict[str, Field]:
     """Give the fields of any front-matter PyYAML can read, or raise FrontMatterError."""
     loader = _Loader(text)
@@ -246,7 +257,7 @@ def _full(text: str, first_line: int) -> dict[str, Field]:
             ) from exc
         except yaml.YAMLError as exc:
             raise FrontMatterError(
-                f"front-matter is not valid YAML: {exc}", first_line, "yaml"
+                f"front-matter is not valid YAML: {_first_line(exc)}", first_line, "yaml"
             ) from exc
         except RecursionError as exc:  # the pure-Python composer has no depth limit
             raise FrontMatterError(
@@ -279,8 +290,11 @@ def _full(text: str, first_line: int) -> dict[str, Field]:
                     "front-matter is nested too deeply to be real data", line, "nesting"
                 ) from exc
             except (yaml.YAMLError, ValueError, TypeError) as exc:
+                mark = getattr(exc, "problem_mark", None)
                 raise FrontMatterError(
-                    f"front-matter value cannot be read: {exc}", line, "yaml"
+                    f"front-matter value cannot be read: {_first_line(exc)}",
+                    first_line + mark.line if mark else line,
+                    "yaml",
                 ) from exc
             if not isinstance(key, str):
                 key = str(key)
