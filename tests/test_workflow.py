@@ -699,3 +699,17 @@ def test_done_thank_keeps_every_other_byte(
         diff = [i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=True)) if a != b]
         assert diff == [3]
         assert new_lines[3].startswith(f"thanked: {TODAY}") and new_lines[3].endswith(nl)
+
+
+def test_the_pre_commit_hook_runs_check_and_fails_on_errors(tmp_path: Path) -> None:
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "vaultkit-check")
+    assert (hook["language"], hook["pass_filenames"]) == ("python", False)
+    program, command = hook["entry"].split()
+    assert program == "vaultkit"
+    write(tmp_path, {"People/Ann.md": fm("type: contact\nreplied: 2026-02-30")})
+    assert run(command, str(tmp_path)).exit_code == 1
+    write(tmp_path, {"People/Ann.md": fm("type: contact\nreplied: 2026-02-28")})
+    assert run(command, str(tmp_path)).exit_code == 0
