@@ -32,7 +32,6 @@ def _vault_option(func: F) -> F:
         "vault",
         default=".",
         envvar="VAULTKIT_VAULT",
-        show_default=True,
         type=click.Path(file_okay=False, path_type=str),
         help="The vault folder (default: $VAULTKIT_VAULT, else the current folder).",
     )(func)
