@@ -95,6 +95,24 @@ def test_check_lists_problems_and_fails_on_errors(tmp_path: Path, make_vault: Ma
     assert result.stderr.strip() == "3 problems (1 errors)"
 
 
+def test_check_gives_one_line_per_problem(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(
+        tmp_path,
+        {
+            "People/A.md": note("type: contact\nk: !!python/object:os.system x\n"),
+            "People/B.md": note("type: contact\nk: x\x01\n"),
+            "People/C.md": note("type: contact\nrole: [unclosed\n"),
+            "People/D.md": note('type: contact\nrole: "bad \\q escape"\n'),
+        },
+    )
+    result = run("check", str(root))
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4
+    assert all(LINE.match(line) for line in lines), lines
+    assert not any("<unicode string>" in line for line in lines)
+    assert [line.split(":")[1] for line in lines] == ["3", "2", "4", "3"]
+
+
 def test_check_passes_with_only_warnings(tmp_path: Path, make_vault: MakeVault) -> None:
     root = make_vault(tmp_path, {**GOOD, **WARNING_ONLY})
     result = run("check", str(root))
