@@ -18,6 +18,7 @@ from pathlib import Path
 from vaultkit.errors import UsageError
 
 MAX_NAME_BYTES = 255  # a file name, ".md" included, on every common file system
+BULK_FILES = 32  # more new files than this are flushed to disk with one sync
 
 # Characters that break an Obsidian link ([ ] # ^ |) or a file name on some system.
 _FORBIDDEN = re.compile(r'[\[\]#^|\\/:*?"<>]')
@@ -73,27 +74,31 @@ def create_files(root: Path, files: Sequence[tuple[str, bytes]]) -> list[str]:
     """Create each `(vault path, bytes)` file atomically, never replacing anything.
 
     Every file is first written in full under a hidden temporary name beside its
-    target, then all are flushed to disk at once, then each is hard-linked to its
-    name; the link fails if the name exists, so nothing is ever overwritten and no
-    reader ever sees half a note. Gives the paths skipped because they existed.
+    target and flushed to disk (a large batch with one sync for all), then each is
+    hard-linked to its name; the link fails if the name exists, so nothing is ever
+    overwritten and no reader ever sees half a note. Gives the paths skipped because they existed.
     """
     staged: list[tuple[Path, str, Path]] = []
     existed: list[str] = []
+    bulk = len(files) > BULK_FILES and os.name == "posix"
     try:
+        made: set[Path] = set()
         for rel, data in files:
             target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
             fd, tmp_name = tempfile.mkstemp(
                 prefix=f".{target.name[:60]}.", suffix=".vaultkit-tmp", dir=target.parent
             )
             tmp = Path(tmp_name)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                if os.name != "posix":
+                if not bulk:
                     handle.flush()
                     os.fsync(handle.fileno())
             staged.append((tmp, rel, target))
-        if staged and os.name == "posix":
+        if bulk:
             os.sync()  # one flush for every new file, instead of one fsync each
         folders: set[Path] = set()
         for staged_tmp, rel, target in staged:
