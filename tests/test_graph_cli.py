@@ -1,0 +1,154 @@
+"""`vaultkit graph stats|path|export` on the sample vault: output, exit codes, every export
+format read back."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+from test_graph import parse_dot
+
+from vaultkit.cli import cli
+from vaultkit.graph import ME
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_vault"
+TODAY = ["--today", "2026-11-25"]
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    """Give a copy of the sample vault (the CLI must not touch the original)."""
+    dest = tmp_path / "vault"
+    shutil.copytree(SAMPLE, dest, ignore=shutil.ignore_patterns(".vaultkit"))
+    return dest
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_stats_text(vault: Path) -> None:
+    code, out, _ = run("graph", "stats", str(vault), *TODAY)
+    assert code == 0
+    assert "longest chain: 4 people" in out
+    assert "Maria Lopez → Tom Becker → Priya Natarajan → Kenji Watanabe" in out
+    assert "Top connectors" in out and "Maria Lopez: 2 / 2 / 3 /" in out
+    assert "Referrals never acted on:\n  Marcus Reed" in out
+
+
+def test_stats_json(vault: Path) -> None:
+    code, out, _ = run("graph", "stats", str(vault), *TODAY, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["counts"]["longest_chain"] == 4
+    assert data["depth"]["Kenji Watanabe"] == 4
+    assert data["betweenness"] == {"nodes": 26, "sampled": None, "seed": None}
+    assert data["connectors"][0]["person"] == "Maria Lopez"
+    assert data["unacted"][0]["person"] == "Marcus Reed"
+    assert data["target_paths"][0]["target"] == "Acme Health"
+
+
+def test_path_text_explains_each_hop(vault: Path) -> None:
+    code, out, _ = run("graph", "path", "acme health", str(vault), *TODAY)
+    assert code == 0
+    assert out.splitlines() == [
+        "me → Maria Lopez → Aisha Rahman → Acme Health",
+        "  1. you know Maria Lopez directly (friend) — met",
+        "  2. Maria Lopez introduced you to Aisha Rahman and suggested them when you met on "
+        "2026-08-20 — met",
+        "  3. Aisha Rahman works at Acme Health",
+    ]
+
+
+def test_path_json_by_alias(vault: Path) -> None:
+    code, out, _ = run("graph", "path", "Ken Watanabe", str(vault), *TODAY, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["target"] == "Kenji Watanabe" and data["kind"] == "person"
+    assert data["nodes"] == [ME, "Maria Lopez", "Tom Becker", "Priya Natarajan", "Kenji Watanabe"]
+    assert [h["kind"] for h in data["hops"]] == ["knows", "introduced", "introduced", "introduced"]
+    assert data["hops"][-1]["meeting"] == "Meetings/2026-10-08 Priya Natarajan.md"
+
+
+def test_path_to_an_unknown_target_is_not_found(vault: Path) -> None:
+    code, _, err = run("graph", "path", "Nobody Atall", str(vault), *TODAY)
+    assert code == 6
+    assert "no person or organisation named 'Nobody Atall'" in err
+
+
+def test_path_with_no_chain_is_not_found(vault: Path) -> None:
+    code, _, err = run("graph", "path", "Northwind Freight", str(vault), *TODAY)
+    assert code == 6 and "no chain of people leads from you to Northwind Freight" in err
+
+
+def export(vault: Path, fmt: str, tmp_path: Path) -> bytes:
+    out = tmp_path / f"graph.{fmt}"
+    code, _, err = run("graph", "export", str(vault), *TODAY, "--format", fmt, "-o", str(out))
+    assert code == 0, err
+    return out.read_bytes()
+
+
+def expected_nodes(vault: Path, tmp_path: Path) -> set[str]:
+    data = json.loads(export(vault, "json", tmp_path))
+    return {n["id"] for n in data["nodes"]}
+
+
+def test_export_json_is_node_link_with_note_names(vault: Path, tmp_path: Path) -> None:
+    g = nx.node_link_graph(json.loads(export(vault, "json", tmp_path)), edges="edges")
+    assert g.is_directed()
+    assert "Maria Lopez" in g and ME in g and "Grace Okafor" in g
+    assert g.nodes["Grace Okafor"]["missing"] is True
+    assert g.edges["Maria Lopez", "Tom Becker"]["kind"] == "referral"
+    assert g.edges["Maria Lopez", "Brightline Software"]["kind"] == "works_at"
+
+
+def test_export_graphml_and_gexf_read_back(vault: Path, tmp_path: Path) -> None:
+    names = expected_nodes(vault, tmp_path)
+    export(vault, "graphml", tmp_path)
+    graphml = nx.read_graphml(tmp_path / "graph.graphml")
+    assert set(graphml) == names
+    assert graphml.nodes["Aisha Rahman"]["met"] is True
+    export(vault, "gexf", tmp_path)
+    gexf = nx.read_gexf(tmp_path / "graph.gexf")
+    assert set(gexf) == names
+    assert gexf.edges["Tom Becker", "Priya Natarajan"]["date"] == "2026-09-03"
+    # networkx stamps GEXF with the date: we make it the build's, so bytes repeat.
+    assert b'lastmodifieddate="2026-11-25"' in (tmp_path / "graph.gexf").read_bytes()
+
+
+def test_export_dot_and_mermaid(vault: Path, tmp_path: Path) -> None:
+    names = expected_nodes(vault, tmp_path)
+    nodes, edges = parse_dot(export(vault, "dot", tmp_path).decode())
+    assert set(nodes) == names
+    assert edges[("Priya Natarajan", "Grace Okafor")]["meeting"].endswith("Priya Natarajan.md")
+    mermaid = export(vault, "mermaid", tmp_path).decode()
+    assert mermaid.startswith("flowchart LR\n")
+    assert len(re.findall(r'^  n\d+\W+"', mermaid, re.M)) == len(names)
+
+
+def test_export_to_stdout_is_deterministic(vault: Path) -> None:
+    first = run("graph", "export", str(vault), *TODAY, "--format", "gexf")
+    assert first[0] == 0 and first[1].startswith("<gexf")
+    assert run("graph", "export", str(vault), *TODAY, "--format", "gexf") == first
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_export_svg_and_png_through_graphviz(vault: Path, tmp_path: Path) -> None:
+    assert b"<svg" in export(vault, "svg", tmp_path)
+    assert export(vault, "png", tmp_path).startswith(b"\x89PNG")
+
+
+def test_export_svg_without_graphviz_says_what_to_do(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    code, _, err = run("graph", "export", str(vault), *TODAY, "--format", "svg")
+    assert code == 7
+    assert "needs Graphviz's `dot` program, which is not installed" in err
+    assert "apt-get install graphviz" in err

@@ -1,0 +1,147 @@
+"""`graph stats|path|export`: the referral graph's analytics, warm paths and exports."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from vaultkit import build as pipeline
+from vaultkit.cli.base import (
+    cli,
+    is_terminal,
+    json_option,
+    print_json,
+    resolve_today,
+    today_option,
+    vault_argument,
+)
+from vaultkit.errors import UsageError
+from vaultkit.io import atomic_write
+from vaultkit.render import graph as views
+
+
+@cli.group(name="graph")
+def graph_group() -> None:
+    """The referral graph: who led to whom, warm paths to people and organisations, exports."""
+
+
+def _chain(nodes: list[str]) -> str:
+    return " → ".join(nodes)
+
+
+@graph_group.command()
+@vault_argument
+@today_option
+@json_option
+def stats(vault: str, today: date | None, as_json: bool) -> None:
+    """Print the analytics: chains, top connectors, yield per introducer, dead ends.
+
+    With --json: every analytic in full, and each person's degree from you.
+    """
+    data = views.report_data(views.analyse(pipeline.read(vault), resolve_today(today)))
+    if as_json:
+        print_json(data)
+        return
+    c = data["counts"]
+    click.echo(
+        f"{c['people']} people ({c['met']} met), {c['people_without_note']} without a note, "
+        f"{c['organisations']} organisations, {c['introductions']} introductions; "
+        f"longest chain: {c['longest_chain']} people"
+    )
+    degrees = ", ".join(f"{d}: {n}" for d, n in data["chains"]["per_degree"])
+    click.echo(f"people per degree: {degrees}")
+    _section("Longest chains", [_chain(ch) for ch in data["chains"]["longest"] if len(ch) > 1])
+    b = data["betweenness"]
+    how = (
+        f"sampled, k={b['sampled']} of {b['nodes']}, seed {b['seed']}" if b["sampled"] else "exact"
+    )
+    _section(
+        f"Top connectors (introduced / met directly / met downstream / betweenness, {how})",
+        [
+            f"{x['person']}: {x['introduced']} / {x['met_direct']} / {x['met_downstream']} / "
+            f"{x['betweenness']:.2f}"
+            for x in data["connectors"][:10]
+        ],
+    )
+    _section(
+        "Yield per introducer (suggested → reached out → met → referred on)",
+        [
+            f"{y['introducer']}: {y['suggested']} → {y['reached']} → {y['met']} → "
+            f"{y['referred_on']}"
+            for y in data["yields"]
+        ],
+    )
+    _section(
+        "Referrals never acted on",
+        [
+            f"{u['person']} (suggested by {', '.join(u['by'])}, since {u['since'] or 'undated'})"
+            for u in data["unacted"]
+        ],
+    )
+    _section(
+        "Chains that stopped",
+        [f"{_chain(s['chain'])}: {s['stage']}, {s['last'] or 'undated'}" for s in data["stopped"]],
+    )
+    for p in data["problems"]:
+        click.echo(f"{p['path']}: warning: {p['message']}", err=True)
+
+
+def _section(title: str, lines: list[Any]) -> None:
+    click.echo(f"\n{title}:")
+    for line in lines or ["(none)"]:
+        click.echo(f"  {line}")
+
+
+@graph_group.command()
+@click.argument("target")
+@vault_argument
+@today_option
+@json_option
+def path(target: str, vault: str, today: date | None, as_json: bool) -> None:
+    """Show the warmest chain of people from you to TARGET, a person or an organisation.
+
+    For an organisation the chain ends at anyone who works there. People you have met
+    are preferred; each hop says how the two are connected.
+    """
+    data = views.warm_path_to(pipeline.read(vault), resolve_today(today), target)
+    if as_json:
+        print_json(data)
+        return
+    click.echo(_chain(data["nodes"]))
+    for i, hop in enumerate(data["hops"], 1):
+        click.echo(f"  {i}. {hop['text']}")
+
+
+@graph_group.command()
+@vault_argument
+@today_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(views.FORMATS),
+    default="json",
+    show_default=True,
+    help="json is networkx's node-link format; svg and png need Graphviz's dot.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+def export(vault: str, today: date | None, fmt: str, output: Path | None) -> None:
+    """Write the whole referral graph in one format, to standard output or --output."""
+    if output is None and fmt == "png" and is_terminal():
+        raise UsageError("png is binary: give --output FILE or redirect standard output")
+    data = views.export(pipeline.read(vault), resolve_today(today), fmt)
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    atomic_write(output, data)
+    click.echo(f"wrote {output}", err=True)

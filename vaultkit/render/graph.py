@@ -1,0 +1,521 @@
+"""The referral graph as of a day: dead ends, the report, and its views as text.
+
+graph.py gives the graph and its date-free analytics. What depends on `today`
+(dead ends), the sentences, the Referral Graph note, Mermaid, DOT and the export
+formats are here. Nothing here imports networkx: graph.py does, inside the
+functions that build or write a graph.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from vaultkit import graph as vg
+from vaultkit.errors import ExportError, NotFoundError, UsageError
+from vaultkit.graph import ME, Graph, Tree
+from vaultkit.links import name_key
+from vaultkit.model import to_data
+from vaultkit.render.markdown import GENERATED_NOTICE, escape, finish, front_matter, link, table
+from vaultkit.timeline import Person, people
+from vaultkit.vault import Vault
+
+STALE_DAYS = 30  # a chain whose end has not moved for this long has stopped
+ROWS = 20  # rows per table in the note; `vaultkit graph stats` lists them all
+MAX_EDGES = 400  # Mermaid refuses a flowchart of more than 500 edges by default
+FORMATS = ("json", "graphml", "gexf", "dot", "mermaid", "svg", "png")
+_MERMAID_SAFE = frozenset(" .,-_'")
+
+
+@dataclass(frozen=True)
+class Unacted:
+    """A referral I never acted on: who, suggested by whom, where and since when."""
+
+    person: str
+    by: tuple[str, ...]
+    meeting: str
+    since: str
+    missing: bool
+
+
+def unacted_referrals(g: Graph, today: date, grace_days: int = 7) -> list[Unacted]:
+    """Give the people someone introduced whom I never reached, once grace_days have passed."""
+    out = []
+    for v, introducers in vg.referrals(g)[1].items():
+        a = g.nodes[v]
+        if a.get("reached") or a.get("status") not in ("", "active"):
+            continue
+        ups = sorted(introducers)
+        edges = [g.succ[u][v] for u in ups]
+        dated = sorted((d["date"], d.get("meeting", "")) for d in edges if d.get("date"))
+        since, meeting = dated[0] if dated else ("", "")
+        if since and (today - date.fromisoformat(since)).days < grace_days:
+            continue
+        out.append(Unacted(v, tuple(ups), meeting, since, bool(a.get("missing"))))
+    out.sort(key=lambda u: (u.since, u.person))
+    return out
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """A chain from me that stopped: its people, the last one's stage, when it last moved."""
+
+    chain: tuple[str, ...]
+    stage: str
+    last: str
+
+
+def stopped_chains(
+    g: Graph, tree: Tree, today: date, stale_days: int = STALE_DAYS
+) -> list[Stopped]:
+    """Give the chains of two or more people ending in someone who referred nobody and has not
+    moved for stale_days (a coming meeting counts as moving)."""
+    out = []
+    told, by = vg.referrals(g)
+    for v in tree.order:
+        a = g.nodes[v]
+        if v in told or tree.depth[v] < 2 or a.get("status") not in ("", "active"):
+            continue
+        if a.get("stage") == "scheduled":
+            continue  # a meeting is coming: the chain is moving
+        last = max([a.get("last", "")] + [g.succ[u][v].get("date", "") for u in by.get(v, ())])
+        if last and (today - date.fromisoformat(last)).days < stale_days:
+            continue
+        stage = "no note" if a.get("missing") else str(a.get("stage") or "identified")
+        out.append(Stopped(tree.chain(v), stage, last))
+    out.sort(key=lambda s: (s.last, s.chain))
+    return out
+
+
+@dataclass(frozen=True)
+class Report:
+    """The referral graph of a vault and every analytic of it, as of one day."""
+
+    rg: vg.ReferralGraph = field(hash=False, compare=False)
+    today: date
+    counts: dict[str, int] = field(hash=False)
+    tree: Tree = field(hash=False, compare=False)
+    chains: vg.Chains
+    betweenness: vg.Betweenness = field(hash=False)
+    connectors: tuple[vg.Connector, ...]
+    yields: tuple[vg.Yield, ...]
+    unacted: tuple[Unacted, ...]
+    stopped: tuple[Stopped, ...]
+    paths: tuple[vg.WarmPath, ...]
+
+    @property
+    def g(self) -> Graph:
+        """Give the networkx graph."""
+        return self.rg.graph
+
+
+def analyse(vault: Vault, today: date, by_path: Mapping[str, Person] | None = None) -> Report:
+    """Give the referral graph of a vault and all its analytics as of `today`."""
+    with vg.paused_gc():
+        return _analyse(vault, today, people(vault, today) if by_path is None else by_path)
+
+
+def _analyse(vault: Vault, today: date, by_path: Mapping[str, Person]) -> Report:
+    rg = vg.build_graph(vault, by_path)
+    g = rg.graph
+    tree = vg.referral_tree(g)
+    between = vg.betweenness(g)
+    persons = [a for _, a in g.nodes(data=True) if a["kind"] == "person"]
+    counts = {
+        "people": sum(1 for a in persons if not a["missing"]),
+        "people_without_note": sum(1 for a in persons if a["missing"]),
+        "met": sum(1 for a in persons if a["met"]),
+        "organisations": sum(1 for _, a in g.nodes(data=True) if a["kind"] == "org"),
+        "introductions": sum(len(told) for told in vg.referrals(g)[0].values()),
+        "first_degree": sum(1 for d in tree.depth.values() if d == 1),
+        "longest_chain": max(tree.depth.values(), default=0),
+    }
+    targets = sorted(n for n, a in g.nodes(data=True) if a["kind"] == "org" and a["target"])
+    return Report(
+        rg,
+        today,
+        counts,
+        tree,
+        vg.chains(tree),
+        between,
+        tuple(vg.connectors(g, tree, between.values)),
+        tuple(vg.yields(g)),
+        tuple(unacted_referrals(g, today, vault.config.rules.referral_days_after)),
+        tuple(stopped_chains(g, tree, today)),
+        tuple(vg.warm_paths(g, targets)),
+    )
+
+
+def report_data(report: Report) -> dict[str, Any]:
+    """Give every analytic of the report as JSON-ready data (`export` gives the graph)."""
+    b = report.betweenness
+    return {
+        "today": report.today.isoformat(),
+        "counts": report.counts,
+        "depth": dict(sorted(report.tree.depth.items())),
+        "chains": to_data(report.chains),
+        "betweenness": {"nodes": b.nodes, "sampled": b.sampled, "seed": b.seed},
+        "connectors": to_data(report.connectors),
+        "yields": to_data(report.yields),
+        "unacted": to_data(report.unacted),
+        "stopped": to_data(report.stopped),
+        "target_paths": [path_data(report.g, p) for p in report.paths],
+        "problems": to_data(report.rg.problems),
+    }
+
+
+# --- warm paths in words -------------------------------------------------------------------
+
+
+def _label(g: Graph, n: str) -> str:
+    return str(g.nodes[n].get("label") or n)
+
+
+def _state(g: Graph, n: str) -> str:
+    a = g.nodes[n]
+    if a.get("kind") != "person":
+        return ""
+    if a.get("missing"):
+        return " — no note yet"
+    return " — met" if a.get("met") else f" — not met yet ({a.get('stage') or 'identified'})"
+
+
+def hop_sentence(g: Graph, hop: vg.Hop) -> str:
+    """Give a sentence saying how the two ends of a hop are connected."""
+    u, v = _label(g, hop.source), _label(g, hop.target)
+    if hop.kind == "works_at":
+        return f"{u} works at {v}"
+    if hop.kind == "colleague":
+        return f"{v} works at {u} too" + _state(g, hop.target)
+    if hop.kind == "knows":
+        source = g.nodes[hop.target].get("source")
+        return f"you know {v} directly" + (f" ({source})" if source else "") + _state(g, hop.target)
+    a, b = (v, u) if hop.kind == "introduced_by" else (u, v)
+    met = " when you met" + (f" on {hop.date}" if hop.date else "") if hop.meeting else ""
+    if hop.referred_by:
+        said = f"{a} introduced you to {b}" + (f" and suggested them{met}" if met else "")
+    else:
+        said = f"{a} suggested {b}{met}"
+    if hop.kind == "introduced_by":
+        said = f"{u} knows {v}: {said}"
+    return said + _state(g, hop.target)
+
+
+def path_data(g: Graph, path: vg.WarmPath) -> dict[str, Any]:
+    """Give a warm path as JSON-ready data, each hop with its sentence."""
+    hops = [{**to_data(h), "text": hop_sentence(g, h)} for h in path.hops]
+    return {"target": path.target, "nodes": list(path.nodes), "met": path.met, "hops": hops}
+
+
+def find_node(rg: vg.ReferralGraph, vault: Vault, text: str) -> str:
+    """Give the node a name stands for: a node id, a note's name or alias, or a label."""
+    g = rg.graph
+    if text in g and text != ME:
+        return str(text)
+    note = vault.resolve(text)
+    if note is not None and note.path in rg.ids:
+        return rg.ids[note.path]
+    key = name_key(text)
+    found = sorted(
+        n for n, a in g.nodes(data=True) if n != ME and key in (name_key(n), name_key(a["label"]))
+    )
+    if len(found) == 1:
+        return str(found[0])
+    if found:
+        raise NotFoundError(f"'{text}' names several people or organisations: {', '.join(found)}")
+    raise NotFoundError(f"no person or organisation named '{text}' in the referral graph")
+
+
+def warm_path_to(vault: Vault, today: date, target: str) -> dict[str, Any]:
+    """Give the warm path from me to a person or organisation, as data with a sentence per hop."""
+    rg = vg.build_graph(vault, people(vault, today))
+    node = find_node(rg, vault, target)
+    path = vg.warm_path(rg.graph, node)
+    if path is None:
+        raise NotFoundError(f"no chain of people leads from you to {node}")
+    return {"kind": rg.graph.nodes[node]["kind"], **path_data(rg.graph, path)}
+
+
+# --- Mermaid and DOT -----------------------------------------------------------------------
+
+
+def mermaid_text(text: str) -> str:
+    """Give text safe in a quoted Mermaid label: all but letters, digits and .,-_' as #code;."""
+    text = " ".join(text.split())
+    return "".join(ch if ch.isalnum() or ch in _MERMAID_SAFE else f"#{ord(ch)};" for ch in text)
+
+
+def mermaid(g: Graph, max_nodes: int) -> tuple[list[str], str]:
+    """Give a Mermaid flowchart of the graph's most connected nodes, and what it left out."""
+    nodes = sorted(g, key=lambda n: (n != ME, -g.degree(n), n))
+    kept = sorted(nodes[:max_nodes])
+    ids = {n: f"n{i}" for i, n in enumerate(kept)}
+    lines = ["flowchart LR"]
+    shapes = {"me": '(["{}"])', "org": '{{{{"{}"}}}}'}
+    classes: dict[str, list[str]] = {}
+    for n in kept:
+        a = g.nodes[n]
+        kind = str(a.get("kind", "person"))
+        lines.append(f"  {ids[n]}" + shapes.get(kind, '["{}"]').format(mermaid_text(_label(g, n))))
+        cls = "missing" if a.get("missing") else kind if kind != "person" else ""
+        cls = cls or ("met" if a.get("met") else "")
+        if cls:
+            classes.setdefault(cls, []).append(ids[n])
+    edges = sorted(
+        (int(ids[u][1:]), int(ids[v][1:]), d.get("kind") == "works_at")
+        for u, v, d in g.edges(data=True)
+        if u in ids and v in ids
+    )
+    lines += [f"  n{u} {'-.->' if dotted else '-->'} n{v}" for u, v, dotted in edges[:MAX_EDGES]]
+    lines += [
+        "  classDef me fill:#fff3cd,stroke:#b8860b",
+        "  classDef met fill:#d4edda,stroke:#2e7d32",
+        "  classDef missing stroke-dasharray:4 3",
+        "  classDef org fill:#e8eaf6,stroke:#3949ab",
+    ]
+    lines += [f"  class {','.join(members)} {cls}" for cls, members in sorted(classes.items())]
+    left = [n for n in nodes[max_nodes:]]
+    said = []
+    if left:
+        kinds = {"person": 0, "org": 0}
+        for n in left:
+            kinds[str(g.nodes[n].get("kind"))] = kinds.get(str(g.nodes[n].get("kind")), 0) + 1
+        said.append(
+            f"The map shows the {len(kept)} most connected of {len(nodes)} nodes; left out: "
+            f"{kinds['person']:,} people and {kinds['org']:,} organisations."
+        )
+    if len(edges) > MAX_EDGES:
+        said.append(f"It shows {MAX_EDGES} of the {len(edges)} links between them.")
+    if said:
+        said.append("`vaultkit graph export` gives the whole graph.")
+    return lines, " ".join(said)
+
+
+def _dot(value: Any) -> str:
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    # Graphviz keeps \\ and \" inside quotes; a label turns \\ back into one backslash.
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def to_dot(g: Graph) -> str:
+    """Give the graph in Graphviz's DOT language, every id and value quoted."""
+    lines = ["digraph referrals {", "  rankdir=LR;"]
+    for n in sorted(g):
+        a = g.nodes[n]
+        attrs = ", ".join(f"{k}={_dot(v)}" for k, v in sorted(a.items()))
+        lines.append(f"  {_dot(n)} [{attrs}];")
+    for u, v in sorted(g.edges):
+        attrs = ", ".join(f"{k}={_dot(x)}" for k, x in sorted(g.succ[u][v].items()))
+        lines.append(f"  {_dot(u)} -> {_dot(v)} [{attrs}];")
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+def export(vault: Vault, today: date, fmt: str) -> bytes:
+    """Give the vault's referral graph in one of FORMATS, as bytes."""
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format '{fmt}'; known: {', '.join(FORMATS)}")
+    g = vg.build_graph(vault, people(vault, today)).graph
+    if fmt in ("json", "graphml", "gexf"):
+        text = vg.write(g, fmt)
+        if fmt == "gexf":  # networkx stamps the clock's date: the same graph gives the same bytes
+            text = re.sub(r'lastmodifieddate="[^"]*"', f'lastmodifieddate="{today}"', text)
+        return text.encode("utf-8")
+    if fmt == "mermaid":
+        return ("\n".join(mermaid(g, g.number_of_nodes())[0]) + "\n").encode("utf-8")
+    dot = to_dot(g)
+    return dot.encode("utf-8") if fmt == "dot" else graphviz(dot, fmt)
+
+
+def graphviz(dot: str, fmt: str) -> bytes:
+    """Give DOT text drawn by Graphviz's `dot` program as svg or png bytes."""
+    program = shutil.which("dot")
+    if program is None:
+        raise ExportError(
+            f"--format {fmt} needs Graphviz's `dot` program, which is not installed "
+            "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz); "
+            "--format dot or mermaid need nothing else"
+        )
+    try:
+        done = subprocess.run(
+            [program, f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, timeout=300
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ExportError(f"Graphviz's dot failed: {exc}") from exc
+    if done.returncode != 0:
+        raise ExportError(f"Graphviz's dot failed: {done.stderr.decode(errors='replace').strip()}")
+    return done.stdout
+
+
+# --- the note ------------------------------------------------------------------------------
+
+
+class _Cells:
+    """Table cells for the graph's nodes: a wikilink to the note, else the escaped name."""
+
+    def __init__(self, g: Graph, vault: Vault) -> None:
+        self.g = g
+        self.notes = {n.path: n for n in vault.notes}
+
+    def node(self, n: str) -> str:
+        a = self.g.nodes[n]
+        note = self.notes.get(str(a.get("path", "")))
+        if note is not None:
+            return link(note)
+        no_note = " (no note)" if a.get("missing") and a.get("kind") == "person" else ""
+        return escape(_label(self.g, n)) + no_note
+
+    def chain(self, nodes: Sequence[str]) -> str:
+        return " → ".join(self.node(n) for n in nodes)
+
+    def note(self, path: str, otherwise: str) -> str:
+        return link(self.notes[path]) if path in self.notes else otherwise
+
+
+def _rows(
+    items: Sequence[Any], row: Callable[[Any], list[str]], header: list[str], empty: str
+) -> list[str]:
+    """Give a table of the first ROWS items (cells made only for those), or `empty`."""
+    if not items:
+        return [empty]
+    out = table(header, [row(item) for item in items[:ROWS]])
+    if len(items) > ROWS:
+        out += ["", f"… and {len(items) - ROWS:,} more: `vaultkit graph stats` lists them all."]
+    return out
+
+
+def render_graph(vault: Vault, by_path: Mapping[str, Person], today: date) -> bytes:
+    """Give the bytes of the Referral Graph note for the vault as of `today`."""
+    report = analyse(vault, today, by_path)
+    g, c, cell = report.g, report.counts, _Cells(report.g, vault)
+    out = [*front_matter("graph"), "", f"# {escape(vault.config.output.graph)}", ""]
+    out += [GENERATED_NOTICE, ""]
+    out.append(
+        f"{c['people']} people ({c['met']} met) · {c['people_without_note']} named without a "
+        f"note · {c['organisations']} organisations · {c['introductions']} introductions · "
+        f"{c['first_degree']} first-degree · longest chain: {c['longest_chain']} people"
+    )
+    out += ["", "## Map", ""]
+    if vault.config.graph_max_nodes:
+        lines, left_out = mermaid(g, vault.config.graph_max_nodes)
+        out += ["```mermaid", *lines, "```", ""]
+        out.append("Solid arrows: who led to whom; dotted: works at. Green: met; dashed: no note.")
+        out += ["", left_out] if left_out else []
+    else:
+        out.append("The map is switched off (`[graph] max_nodes = 0` in vaultkit.toml).")
+    out += _chains(report, cell)
+    out += _connectors(report, cell)
+    out += _dead_ends(report, cell)
+    out += ["", "## Warm paths to target organisations", ""]
+    out += _rows(
+        report.paths,
+        lambda p: [
+            cell.node(p.target),
+            cell.chain(p.nodes[1:]),
+            str(p.met),
+            escape("; ".join(hop_sentence(g, h) for h in p.hops)),
+        ],
+        ["Organisation", "Path", "Met on it", "How"],
+        "No target organisations (`target: true` in an org note) or no path to one.",
+    )
+    problems = report.rg.problems
+    out += ["", f"## Graph problems ({len(problems)})", ""]
+    out += _rows(
+        problems,
+        lambda p: [cell.note(p.path, escape(p.path)), str(p.line or ""), escape(p.message)],
+        ["Note", "Line", "Problem"],
+        "None.",
+    )
+    named = sorted(n for n, a in g.nodes(data=True) if a.get("missing"))
+    if named:
+        more = f" and {len(named) - ROWS:,} more" if len(named) > ROWS else ""
+        listed = ", ".join(escape(n) for n in named[:ROWS])
+        out += ["", f"Named in links but without a note yet: {listed}{more}."]
+    return finish(out)
+
+
+def _chains(report: Report, cell: _Cells) -> list[str]:
+    out = ["", "## Referral chains", ""]
+    out += ["Degree 1 is the people I know directly; 2, the people they led me to; and so on.", ""]
+    per = report.chains.per_degree
+    out += _rows(per, lambda d: [str(d[0]), str(d[1])], ["Degree", "People"], "No people yet.")
+    out += ["", "### Longest chains", ""]
+    longest = [ch for ch in report.chains.longest if len(ch) > 1]
+    row = lambda ch: [cell.chain(ch), str(len(ch))]  # noqa: E731
+    out += _rows(longest, row, ["Chain", "People"], "No referral chains yet.")
+    if report.chains.unreachable:
+        stuck = ", ".join(cell.node(n) for n in report.chains.unreachable[:ROWS])
+        more = len(report.chains.unreachable) - ROWS
+        stuck += f" and {more:,} more" if more > 0 else ""
+        out += ["", f"Not connected to me (only through a referral loop): {stuck}."]
+    return out
+
+
+def _connectors(report: Report, cell: _Cells) -> list[str]:
+    out = ["", "## Top connectors", ""]
+    out += _rows(
+        report.connectors,
+        lambda x: [
+            cell.node(x.person),
+            str(x.introduced),
+            str(x.met_direct),
+            str(x.met_downstream),
+            f"{x.betweenness:.2f}",
+        ],
+        ["Person", "Introduced", "Met directly", "Met downstream", "Betweenness"],
+        "Nobody has introduced anyone yet.",
+    )
+    b = report.betweenness
+    how = (
+        f"estimated from {b.sampled:,} starting points sampled with seed {b.seed} among "
+        f"{b.nodes:,} nodes, as the graph has more than {vg.EXACT_BETWEENNESS_MAX:,}"
+        if b.sampled
+        else f"exact, over {b.nodes:,} nodes"
+    )
+    out += [
+        "",
+        "Met downstream: met people whose chain from me runs through them. Betweenness: "
+        f"the shortest referral chains that pass through them ({how}).",
+    ]
+    out += ["", "## Yield per introducer", ""]
+    out += _rows(
+        report.yields,
+        lambda y: [
+            cell.node(y.introducer),
+            str(y.suggested),
+            str(y.reached),
+            str(y.met),
+            str(y.referred_on),
+        ],
+        ["Introducer", "Suggested", "Reached out", "Met", "Referred on"],
+        "No referrals yet.",
+    )
+    return out
+
+
+def _dead_ends(report: Report, cell: _Cells) -> list[str]:
+    out = ["", "## Dead ends", "", "### Referrals never acted on", ""]
+    out += _rows(
+        report.unacted,
+        lambda u: [
+            cell.node(u.person),
+            ", ".join(cell.node(x) for x in u.by),
+            cell.note(u.meeting, "referred_by"),
+            u.since or "undated",
+        ],
+        ["Person", "Suggested by", "Where", "Since"],
+        "None: every referral was acted on.",
+    )
+    out += ["", "### Chains that stopped", ""]
+    out += _rows(
+        report.stopped,
+        lambda s: [cell.chain(s.chain), s.stage, s.last or "undated"],
+        ["Chain", "Stopped at", "Last movement"],
+        "None.",
+    )
+    out += ["", f"A chain stops when its last person has not moved for {STALE_DAYS} days."]
+    return out
