@@ -713,3 +713,23 @@ def test_the_pre_commit_hook_runs_check_and_fails_on_errors(tmp_path: Path) -> N
     assert run(command, str(tmp_path)).exit_code == 1
     write(tmp_path, {"People/Ann.md": fm("type: contact\nreplied: 2026-02-28")})
     assert run(command, str(tmp_path)).exit_code == 0
+
+
+def test_done_on_a_task_is_abandoned_if_the_note_changed_since_it_was_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vaultkit import record
+
+    root = rules_vault(tmp_path)
+    wanted = json.loads(
+        run("due", str(root), "--all", "--json", "--today", TODAY, "--rule", "task").stdout
+    )[0]["id"]
+    stale = read(root)
+    path = root / "People/Cat.md"
+    # Someone adds a line above the task after vaultkit read the vault.
+    changed_text = path.read_bytes().replace(b"---\r\n- [ ]", b"---\r\nNew line\r\n- [ ]", 1)
+    path.write_bytes(changed_text)
+    monkeypatch.setattr(record, "read", lambda root: stale)
+    result = run("done", wanted, "--vault", str(root), "--today", TODAY)
+    assert result.exit_code == 5 and "no longer where it was" in result.stderr
+    assert path.read_bytes() == changed_text
