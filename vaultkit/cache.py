@@ -17,6 +17,7 @@ run code.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import os
@@ -34,6 +35,7 @@ CACHE_FORMAT = 2
 CACHE_FILE = "notes.cache"
 RACY_NS = 2_000_000_000
 MAX_BLOBS = 64
+PARSER_MODULES = ("model.py", "parse.py", "yamlfm.py", "config.py", "cache.py", "vault.py")
 
 Entry = tuple[str, int, int, "bytes | None", Note]
 
@@ -79,10 +81,26 @@ def unpack(data: bytes) -> Blob:
     return Blob(data, entries)
 
 
+@functools.lru_cache(maxsize=1)
+def _parser_digest() -> str:
+    """Give a digest of the code that turns bytes into records.
+
+    A cached record is only as good as the parser that made it: any change to
+    that code (a fix, a new field) must invalidate the cache, version bump or not.
+    """
+    here = Path(__file__).resolve().parent
+    h = hashlib.blake2b(digest_size=8)
+    for name in PARSER_MODULES:
+        with contextlib.suppress(OSError):
+            h.update((here / name).read_bytes())
+    return h.hexdigest()
+
+
 def _stamp(config: Config) -> bytes:
     from vaultkit import __version__
 
-    return f"vaultkit-cache {CACHE_FORMAT}/{__version__}/{fingerprint(config)}\n".encode()
+    stamp = f"{CACHE_FORMAT}/{__version__}/{_parser_digest()}/{fingerprint(config)}"
+    return f"vaultkit-cache {stamp}\n".encode()
 
 
 def load(cache_dir: Path, config: Config) -> tuple[list[Blob], int]:
@@ -111,7 +129,9 @@ def save(cache_dir: Path, config: Config, blobs: list[Blob]) -> None:
 
 def still_valid(root: Path, mtime_ns: int, size: int, entry: Entry, written_ns: int) -> bool:
     """Give whether a cached entry still stands for the file as stat now sees it."""
-    if entry[1] != mtime_ns or entry[2] != size:
+    if entry[1] != mtime_ns or entry[2] != size or entry[3] is None:
+        # No digest: the file was not read (unreadable, too large); its permissions
+        # may have changed without its mtime, so it is always tried again.
         return False
     if mtime_ns < written_ns - RACY_NS:
         return True

@@ -371,8 +371,7 @@ def link_parts(raw: str) -> tuple[str, str | None, str | None] | None:
 
 def body_link(raw: str, line: int) -> Link:
     """Give the Link for a body link kept as (raw text, line) on a Note."""
-    parts = link_parts(raw)
-    assert parts is not None
+    parts = link_parts(raw) or (raw.strip("[]"), None, None)
     return Link(parts[0], parts[1], parts[2], None, line, True)
 
 
