@@ -299,3 +299,10 @@ def test_bad_config_is_a_clear_error(tmp_path: Path, toml: str | bytes, message:
         load_config(tmp_path)
     assert info.value.exit_code == 2
     assert str(info.value).startswith("vaultkit.toml")
+
+
+def test_escape_neutralises_obsidian_comment_markers() -> None:
+    from vaultkit.render.markdown import escape
+
+    assert "%%" not in escape("50%% done %% hidden")
+    assert escape("100%") == "100&#37;"

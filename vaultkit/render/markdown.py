@@ -19,7 +19,8 @@ GENERATED_NOTICE = (
 def escape(text: str) -> str:
     """Give user text safe inside Markdown and a table cell: no HTML, links or breaks."""
     text = " ".join(text.split())
-    text = text.replace("&", "&amp;")
+    # `%%` opens an Obsidian comment that would hide the rest of the note.
+    text = text.replace("&", "&amp;").replace("%", "&#37;")
     text = _SPECIAL.sub(
         lambda m: (
             "&lt;" if m.group(1) == "<" else "&gt;" if m.group(1) == ">" else "\\" + m.group(1)
