@@ -19,15 +19,15 @@ GENERATED_NOTICE = (
 def escape(text: str) -> str:
     """Give user text safe inside Markdown and a table cell: no HTML, links or breaks."""
     text = " ".join(text.split())
-    # `%%` opens an Obsidian comment that would hide the rest of the note.
-    text = text.replace("&", "&amp;").replace("%", "&#37;")
+    text = text.replace("&", "&amp;")
     text = _SPECIAL.sub(
         lambda m: (
             "&lt;" if m.group(1) == "<" else "&gt;" if m.group(1) == ">" else "\\" + m.group(1)
         ),
         text,
     )
-    return text
+    # `%%` opens an Obsidian comment that would hide the rest of the note.
+    return text.replace("%", "&#37;")
 
 
 def linkable(text: str) -> bool:
