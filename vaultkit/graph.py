@@ -1,21 +1,13 @@
-"""The referral graph: who led to whom, and what came of it (the only module importing networkx).
+"""The referral graph and its analytics (the only module importing networkx, and only inside
+functions: `import networkx` costs ~150 ms that importing this module must not).
 
-networkx is imported inside the functions that need it, never at module level:
-`import networkx` costs ~150 ms, and importing this module must stay free.
-
-The graph is a networkx DiGraph. Node ids are note names (a note's path without
-`.md` where two notes share a name), the root is "me". Every attribute is a plain
-str or bool, so that every export format can carry it.
-
-- node `kind`: "me", "person" or "org"; `label`, `path` ('' without a note),
-  `missing` (named in a link, no note yet), `stage`, `status`, `source`, `met`,
-  `reached` (any outreach, reply or meeting), `last` (last interaction, ISO), `target`.
-- edge `kind`: "knows" (me → a person nobody introduced), "referral" (introducer →
-  person or org: `referred_by` and/or the earliest `meeting` path and its `date`),
-  "works_at" (person → org).
-
-The analytics are pure functions of such a graph (and `today`), so each can be
-tested on a small graph built by hand; `analyse` runs them all for a vault.
+A networkx DiGraph; node ids are note names (paths without .md where names clash), the
+root is "me"; every attribute is a str or bool, so every export format carries it.
+- node `kind` me|person|org; `label`, `path` ('' without a note), `missing` (named, no
+  note), `stage`, `status`, `source`, `met`, `reached`, `last` (ISO date), `target`.
+- edge `kind` knows (me → someone nobody introduced) | referral (introducer → person or
+  org; `referred_by`, the earliest `meeting` and its `date`) | works_at (person → org).
+The analytics are pure functions of such a graph, each tested on a hand-built one.
 """
 
 from __future__ import annotations
@@ -77,11 +69,15 @@ class _Builder:
         self.taken = {name_key(i) for i in self.ids.values()} | {name_key(ME)}
         self.missing: dict[tuple[str, str], str] = {}
         self.seen: dict[tuple[str, tuple[str, ...]], str] = {}
+        self.orgs: set[str] = set()
+        self.told: dict[str, list[str]] = {}  # person → the people they introduced
+        self.edges: dict[tuple[str, str], dict[str, Any]] = {}
         self.unique = {n.path: self.ids[n.path] == n.name for n in nodes}
         self.g.add_node(ME, **_attrs("me", "me", met=True, reached=True))
         for note in nodes:
             node = self.ids[note.path]
             if note.kind == "org":
+                self.orgs.add(node)
                 target = bool(note.org and note.org.target)
                 self.g.add_node(node, **_attrs("org", note.name, note.path, target=target))
                 continue
@@ -123,13 +119,17 @@ class _Builder:
             self.taken.add(name_key(node))
             self.missing[key] = node
             self.g.add_node(node, **_attrs(missing_kind, text, missing=True))
+            if missing_kind == "org":
+                self.orgs.add(node)
         self.seen[(link.target, kinds)] = self.missing[key]  # no note, from any folder
         return self.missing[key]
 
     def referral(self, u: str, v: str, referred_by: bool, meeting: str = "", day: str = "") -> None:
-        data = self.g.get_edge_data(u, v)
+        data = self.edges.get((u, v))
         if data is None:
-            self.g.add_edge(u, v, **_edge("referral", referred_by, meeting, day))
+            self.edges[u, v] = _edge("referral", referred_by, meeting, day)
+            if v not in self.orgs:  # introducers are always people
+                self.told.setdefault(u, []).append(v)
             return
         data["referred_by"] = data["referred_by"] or referred_by
         if meeting and (day or "9", meeting) < (data["date"] or "9", data["meeting"] or "\uffff"):
@@ -149,7 +149,7 @@ class _Builder:
                     self.referral(intro, me, True)
             org = self.node(c.org, note, ("org",), "org") if c.org else None
             if org is not None:
-                self.g.add_edge(me, org, **_edge("works_at"))
+                self.edges[me, org] = _edge("works_at")
         for note in self.vault.notes:
             m = note.meeting
             if note.kind != "meeting" or m is None or m.status == "cancelled":
@@ -168,10 +168,12 @@ class _Builder:
                     else:
                         self.referral(w, to, False, note.path, day)
         g = self.g
-        told, introduced = referrals(g)
+        introduced = {v for vs in self.told.values() for v in vs}
         first = [n for n, a in g.nodes(data=True) if a["kind"] == "person" and n not in introduced]
         g.add_edges_from((ME, n, _edge("knows")) for n in first)  # nobody introduced them
-        self.problems.extend(_cycles(g, told))
+        # One call for every edge: networkx's add_edge costs a method call and a cache reset.
+        g.add_edges_from((u, v, d) for (u, v), d in self.edges.items())
+        self.problems.extend(_cycles(g, self.told, introduced))
         self.problems.sort(key=Problem.sort_key)
         return ReferralGraph(g, self.ids, tuple(self.problems))
 
@@ -188,11 +190,14 @@ def _edge(kind: str, referred_by: bool = False, meeting: str = "", day: str = ""
     return {"kind": kind, "referred_by": referred_by, "meeting": meeting, "date": day}
 
 
-def _cycles(g: Graph, told: Mapping[str, list[str]]) -> list[Problem]:
+def _cycles(g: Graph, told: Mapping[str, list[str]], introduced: set[str]) -> list[Problem]:
     """Give one warning per loop of people who introduced each other."""
     import networkx as nx
 
-    loops = nx.DiGraph(told)
+    # Only someone both introduced and introducing can be on a loop.
+    loops = nx.DiGraph(
+        [(u, v) for u, vs in told.items() if u in introduced for v in vs if v in told]
+    )
     problems = []
     for scc in nx.strongly_connected_components(loops):
         if len(scc) < 2:
@@ -205,15 +210,6 @@ def _cycles(g: Graph, told: Mapping[str, list[str]]) -> list[Problem]:
     return problems
 
 
-def _kind(g: Graph, n: str) -> str:
-    return str(g.nodes[n].get("kind", "person"))
-
-
-def is_person(g: Graph, n: str) -> bool:
-    """Give whether node n is a person (with a note or not)."""
-    return _kind(g, n) == "person"
-
-
 def build_graph(vault: Vault, by_path: Mapping[str, Person]) -> ReferralGraph:
     """Give the referral graph of a vault, with the people's stages from timeline.people."""
     with paused_gc():
@@ -222,12 +218,8 @@ def build_graph(vault: Vault, by_path: Mapping[str, Person]) -> ReferralGraph:
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
-    """Run a block with the cyclic garbage collector paused.
-
-    Building the graph allocates a few hundred thousand small objects; each time that
-    triggers a full collection it walks every object of the parsed vault (~0.4 s at 30k
-    notes), more than the build itself. Nothing here makes cycles that need collecting.
-    """
+    """Run a block with the cyclic garbage collector paused: the graph's many small objects
+    trigger full collections, each walking the whole parsed vault (~0.4 s at 30k notes)."""
     was = gc.isenabled()
     gc.disable()
     try:
@@ -240,6 +232,17 @@ def paused_gc() -> Iterator[None]:
 # --- analytics: pure functions of a graph ------------------------------------------------
 
 
+def _view(g: Graph) -> _View:
+    """Give the graph's _View, made once per graph and kept in networkx's own cache, which
+    networkx empties whenever a node or edge is added or removed."""
+    cache = getattr(g, "__networkx_cache__", None)
+    if cache is None:
+        return _View(g)
+    if "vaultkit_view" not in cache:
+        cache["vaultkit_view"] = _View(g)
+    return cache["vaultkit_view"]  # type: ignore[no-any-return]
+
+
 class _View:
     """The graph as plain dicts: networkx's views cost ~0.5 µs a lookup, and the analytics
     make hundreds of thousands of them on a large vault. Read-only."""
@@ -248,24 +251,21 @@ class _View:
         self.node: dict[str, dict[str, Any]] = dict(g.nodes(data=True))
         self.succ: dict[str, dict[str, dict[str, Any]]] = dict(g.adjacency())
         self.pred: dict[str, dict[str, dict[str, Any]]] = dict(g.reverse(copy=False).adjacency())
-        self.kind = {n: a.get("kind", "person") for n, a in self.node.items()}
-
-    def referrals(self) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-        told: dict[str, list[str]] = {}
-        by: dict[str, list[str]] = {}
-        kind = self.kind
+        self.kind = kind = {n: a.get("kind", "person") for n, a in self.node.items()}
+        self.told: dict[str, list[str]] = {}  # person → the people they introduced
+        self.edges: dict[tuple[str, str], dict[str, Any]] = {}
+        self.by: dict[str, list[str]] = {}  # person → who introduced them
         for u, nbrs in self.succ.items():
-            if kind[u] == "person":
-                for v, d in nbrs.items():
-                    if d.get("kind") == "referral" and kind[v] == "person":
-                        told.setdefault(u, []).append(v)
-                        by.setdefault(v, []).append(u)
-        return told, by
+            for v, d in nbrs.items() if kind[u] == "person" else ():
+                if d.get("kind") == "referral" and kind[v] == "person":
+                    self.told.setdefault(u, []).append(v)
+                    self.by.setdefault(v, []).append(u)
 
 
 def referrals(g: Graph) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Give (introducer → people they introduced, person → their introducers), in one pass."""
-    return _View(g).referrals()
+    view = _view(g)
+    return view.told, view.by
 
 
 @dataclass(frozen=True)
@@ -288,7 +288,7 @@ class Tree:
 
 def referral_tree(g: Graph) -> Tree:
     """Give the breadth-first tree of people from me, preferring met introducers as parents."""
-    view = _View(g)
+    view = _view(g)
     kind, node = view.kind, view.node
     depth, order, frontier = {ME: 0}, [], [ME]
     while frontier:
@@ -355,7 +355,7 @@ def betweenness(
     """
     import random
 
-    view = _View(g)
+    view = _view(g)
     nodes = [n for n, k in view.kind.items() if k in ("me", "person")]
     index = {n: i for i, n in enumerate(nodes)}
     adj = [
@@ -405,7 +405,7 @@ class Connector:
 
 def connectors(g: Graph, tree: Tree, between: Mapping[str, float] | None = None) -> list[Connector]:
     """Give everyone who introduced someone, most met people downstream first."""
-    view = _View(g)
+    view = _view(g)
     met = {n for n, a in view.node.items() if a.get("met")}
     below: dict[str, int] = {}
     for v in reversed(tree.order):  # children before parents
@@ -413,7 +413,7 @@ def connectors(g: Graph, tree: Tree, between: Mapping[str, float] | None = None)
         below[u] = below.get(u, 0) + below.get(v, 0) + (v in met)
     out = [
         Connector(u, len(told), sum(v in met for v in told), below.get(u, 0), b)
-        for u, told in view.referrals()[0].items()
+        for u, told in view.told.items()
         for b in [(between or {}).get(u, 0.0)]
     ]
     out.sort(key=lambda c: (-c.met_downstream, -c.met_direct, -c.introduced, c.person))
@@ -433,8 +433,8 @@ class Yield:
 
 def yields(g: Graph) -> list[Yield]:
     """Give each introducer's funnel, the most suggestions first."""
-    view = _View(g)
-    node, everyone = view.node, view.referrals()[0]
+    view = _view(g)
+    node, everyone = view.node, view.told
     out = []
     for u, told in everyone.items():
         reached = sum(1 for v in told if node[v].get("reached"))
@@ -446,11 +446,8 @@ def yields(g: Graph) -> list[Yield]:
 
 @dataclass(frozen=True)
 class Hop:
-    """One step of a warm path: its ends, how they are connected, and the referral behind it.
-
-    kind: knows (me → someone I know), introduced (an introducer → the person),
-    introduced_by (the same referral walked back), works_at, colleague (org → a person there).
-    """
+    """One step of a warm path, its kind (knows, introduced, introduced_by: a referral walked
+    back, works_at, colleague: org → someone there) and the referral behind it."""
 
     source: str
     target: str
@@ -471,13 +468,9 @@ class WarmPath:
 
 
 def _cost(a: Mapping[str, Any]) -> int:
-    if a.get("kind") == "org":
-        return COST_ORG
-    if a.get("missing"):
-        return COST_MISSING
-    if a.get("met"):
-        return COST_MET
-    return COST_REACHED if a.get("reached") else COST_UNREACHED
+    if a.get("kind") == "org" or a.get("missing"):
+        return COST_ORG if a.get("kind") == "org" else COST_MISSING
+    return COST_MET if a.get("met") else COST_REACHED if a.get("reached") else COST_UNREACHED
 
 
 def _steps(view: _View, u: str, goal: str | None) -> Iterator[tuple[str, int, str]]:
@@ -537,14 +530,14 @@ def warm_path(g: Graph, target: str) -> WarmPath | None:
     """Give the warmest chain from me to a person or org (anyone who works there), or None."""
     if target == ME or target not in g:
         return None
-    view = _View(g)
+    view = _view(g)
     prev = _dijkstra(view, target)
     return _path(view, target, prev) if target in prev else None
 
 
 def warm_paths(g: Graph, targets: Iterable[str]) -> list[WarmPath]:
     """Give the warm path to each target that has one, from one search over the whole graph."""
-    view = _View(g)
+    view = _view(g)
     prev = _dijkstra(view, None)
     return [_path(view, t, prev) for t in targets if t in prev and t != ME]
 

@@ -252,7 +252,8 @@ def mermaid_text(text: str) -> str:
 
 def mermaid(g: Graph, max_nodes: int) -> tuple[list[str], str]:
     """Give a Mermaid flowchart of the graph's most connected nodes, and what it left out."""
-    nodes = sorted(g, key=lambda n: (n != ME, -g.degree(n), n))
+    degree = dict(g.degree())  # one view: g.degree(n) builds a new one per call
+    nodes = sorted(g, key=lambda n: (n != ME, -degree[n], n))
     kept = sorted(nodes[:max_nodes])
     ids = {n: f"n{i}" for i, n in enumerate(kept)}
     lines = ["flowchart LR"]
@@ -390,7 +391,11 @@ def _rows(
 
 def render_graph(vault: Vault, by_path: Mapping[str, Person], today: date) -> bytes:
     """Give the bytes of the Referral Graph note for the vault as of `today`."""
-    report = analyse(vault, today, by_path)
+    with vg.paused_gc():
+        return _render(analyse(vault, today, by_path), vault)
+
+
+def _render(report: Report, vault: Vault) -> bytes:
     g, c, cell = report.g, report.counts, _Cells(report.g, vault)
     out = [*front_matter("graph"), "", f"# {escape(vault.config.output.graph)}", ""]
     out += [GENERATED_NOTICE, ""]
