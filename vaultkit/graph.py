@@ -47,14 +47,11 @@ class ReferralGraph:
 
 def note_ids(notes: Iterable[Note]) -> dict[str, str]:
     """Give each note's node id by path: its name, or its path without .md where names clash."""
-    notes = list(notes)
+    keys = [(n, name_key(n.name)) for n in notes]
     count: dict[str, int] = {name_key(ME): 1}
-    for note in notes:
-        count[name_key(note.name)] = count.get(name_key(note.name), 0) + 1
-    return {
-        n.path: n.name if count[name_key(n.name)] == 1 else n.path.removesuffix(".md")
-        for n in notes
-    }
+    for _, key in keys:
+        count[key] = count.get(key, 0) + 1
+    return {n.path: n.name if count[k] == 1 else n.path.removesuffix(".md") for n, k in keys}
 
 
 class _Builder:
@@ -64,6 +61,7 @@ class _Builder:
         import networkx as nx
 
         self.vault, self.g, self.problems = vault, nx.DiGraph(), list[Problem]()
+        self.nodes: list[tuple[str, dict[str, Any]]] = []  # added in one call, as edges are
         nodes = [n for n in vault.notes if n.kind in ("contact", "org")]
         self.ids = note_ids(nodes)
         self.taken = {name_key(i) for i in self.ids.values()} | {name_key(ME)}
@@ -73,13 +71,13 @@ class _Builder:
         self.told: dict[str, list[str]] = {}  # person → the people they introduced
         self.edges: dict[tuple[str, str], dict[str, Any]] = {}
         self.unique = {n.path: self.ids[n.path] == n.name for n in nodes}
-        self.g.add_node(ME, **_attrs("me", "me", met=True, reached=True))
+        self.nodes.append((ME, _attrs("me", "me", met=True, reached=True)))
         for note in nodes:
             node = self.ids[note.path]
             if note.kind == "org":
                 self.orgs.add(node)
                 target = bool(note.org and note.org.target)
-                self.g.add_node(node, **_attrs("org", note.name, note.path, target=target))
+                self.nodes.append((node, _attrs("org", note.name, note.path, target=target)))
                 continue
             p, c = by_path.get(note.path), note.contact
             attrs = _attrs("person", note.name, note.path, stage=p.stage if p else "identified")
@@ -87,7 +85,7 @@ class _Builder:
             if p is not None:
                 last = p.last_interaction.isoformat() if p.last_interaction else ""
                 attrs.update(met=p.stage == "met", reached=p.reached, last=last)
-            self.g.add_node(node, **attrs)
+            self.nodes.append((node, attrs))
 
     def skip(self, note: Note, link: Link, code: str, why: str) -> None:
         message = f"{link.field}: [[{link.target}]] {why}"
@@ -118,7 +116,7 @@ class _Builder:
                 node = f"{text} (no note)" if n == 2 else f"{text} (no note {n})"
             self.taken.add(name_key(node))
             self.missing[key] = node
-            self.g.add_node(node, **_attrs(missing_kind, text, missing=True))
+            self.nodes.append((node, _attrs(missing_kind, text, missing=True)))
             if missing_kind == "org":
                 self.orgs.add(node)
         self.seen[(link.target, kinds)] = self.missing[key]  # no note, from any folder
@@ -154,7 +152,10 @@ class _Builder:
             m = note.meeting
             if note.kind != "meeting" or m is None or m.status == "cancelled":
                 continue
-            met = sorted({w for x in m.with_ if (w := self.node(x, note, ("contact",), "person"))})
+            found = [self.node(x, note, ("contact",), "person") for x in m.with_]
+            if not m.referrals:
+                continue  # its people are nodes now; only referrals make edges
+            met = sorted({w for w in found if w is not None})
             day = m.date.isoformat() if m.date else ""
             for link in m.referrals:
                 to = self.node(link, note, ("contact", "org"), "person")
@@ -169,9 +170,10 @@ class _Builder:
                         self.referral(w, to, False, note.path, day)
         g = self.g
         introduced = {v for vs in self.told.values() for v in vs}
-        first = [n for n, a in g.nodes(data=True) if a["kind"] == "person" and n not in introduced]
+        first = [n for n, a in self.nodes if a["kind"] == "person" and n not in introduced]
+        # One call for all: networkx's add_node and add_edge cost a method call each.
+        g.add_nodes_from(self.nodes)
         g.add_edges_from((ME, n, _edge("knows")) for n in first)  # nobody introduced them
-        # One call for every edge: networkx's add_edge costs a method call and a cache reset.
         g.add_edges_from((u, v, d) for (u, v), d in self.edges.items())
         self.problems.extend(_cycles(g, self.told, introduced))
         self.problems.sort(key=Problem.sort_key)
@@ -232,20 +234,20 @@ def paused_gc() -> Iterator[None]:
 # --- analytics: pure functions of a graph ------------------------------------------------
 
 
-def _view(g: Graph) -> _View:
-    """Give the graph's _View, made once per graph and kept in networkx's own cache, which
-    networkx empties whenever a node or edge is added or removed."""
+def graph_view(g: Graph) -> View:
+    """Give the graph's View, made once per graph and kept in networkx's own cache, which
+    networkx empties whenever a node or edge is added or removed. Read it, never change it."""
     cache = getattr(g, "__networkx_cache__", None)
     if cache is None:
-        return _View(g)
+        return View(g)
     if "vaultkit_view" not in cache:
-        cache["vaultkit_view"] = _View(g)
+        cache["vaultkit_view"] = View(g)
     return cache["vaultkit_view"]  # type: ignore[no-any-return]
 
 
-class _View:
-    """The graph as plain dicts: networkx's views cost ~0.5 µs a lookup, and the analytics
-    make hundreds of thousands of them on a large vault. Read-only."""
+class View:
+    """The graph as plain dicts (networkx's views cost ~0.5 µs a lookup, and the analytics
+    make hundreds of thousands), with who introduced whom and each node's warm-path cost."""
 
     def __init__(self, g: Graph) -> None:
         self.node: dict[str, dict[str, Any]] = dict(g.nodes(data=True))
@@ -260,11 +262,12 @@ class _View:
                 if d.get("kind") == "referral" and kind[v] == "person":
                     self.told.setdefault(u, []).append(v)
                     self.by.setdefault(v, []).append(u)
+        self.cost = {n: _cost(a) for n, a in self.node.items()}
 
 
 def referrals(g: Graph) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Give (introducer → people they introduced, person → their introducers), in one pass."""
-    view = _view(g)
+    view = graph_view(g)
     return view.told, view.by
 
 
@@ -288,7 +291,7 @@ class Tree:
 
 def referral_tree(g: Graph) -> Tree:
     """Give the breadth-first tree of people from me, preferring met introducers as parents."""
-    view = _view(g)
+    view = graph_view(g)
     kind, node = view.kind, view.node
     depth, order, frontier = {ME: 0}, [], [ME]
     while frontier:
@@ -305,7 +308,7 @@ def referral_tree(g: Graph) -> Tree:
     for v in order:
         up = depth[v] - 1
         ups = [u for u in view.pred[v] if depth.get(u) == up and kind[u] in ("me", "person")]
-        parent[v] = min(ups, key=lambda u: (not node[u].get("met", False), u))
+        parent[v] = ups[0] if len(ups) == 1 else min(ups, key=lambda u: (not node[u].get("met"), u))
     del depth[ME]
     unreachable = sorted(n for n, k in kind.items() if k == "person" and n not in depth)
     return Tree(depth, parent, tuple(order), tuple(unreachable))
@@ -355,7 +358,7 @@ def betweenness(
     """
     import random
 
-    view = _view(g)
+    view = graph_view(g)
     nodes = [n for n, k in view.kind.items() if k in ("me", "person")]
     index = {n: i for i, n in enumerate(nodes)}
     adj = [
@@ -405,7 +408,7 @@ class Connector:
 
 def connectors(g: Graph, tree: Tree, between: Mapping[str, float] | None = None) -> list[Connector]:
     """Give everyone who introduced someone, most met people downstream first."""
-    view = _view(g)
+    view = graph_view(g)
     met = {n for n, a in view.node.items() if a.get("met")}
     below: dict[str, int] = {}
     for v in reversed(tree.order):  # children before parents
@@ -433,7 +436,7 @@ class Yield:
 
 def yields(g: Graph) -> list[Yield]:
     """Give each introducer's funnel, the most suggestions first."""
-    view = _view(g)
+    view = graph_view(g)
     node, everyone = view.node, view.told
     out = []
     for u, told in everyone.items():
@@ -473,37 +476,38 @@ def _cost(a: Mapping[str, Any]) -> int:
     return COST_MET if a.get("met") else COST_REACHED if a.get("reached") else COST_UNREACHED
 
 
-def _steps(view: _View, u: str, goal: str | None) -> Iterator[tuple[str, int, str]]:
+def _steps(view: View, u: str, goal: str | None) -> Iterator[tuple[str, int, str]]:
     """Give (next node, cost, hop kind) for every step a warm path may take from u."""
+    cost = view.cost
     if view.kind[u] == "org":
         if u != goal:  # an organisation is passed through only to a colleague
             for p, d in view.pred[u].items():
                 if d.get("kind") == "works_at":
-                    yield p, _cost(view.node[p]), "colleague"
+                    yield p, cost[p], "colleague"
         return
     for v, d in view.succ[u].items():
-        a, kind = view.node[v], d.get("kind")
+        kind = d.get("kind")
         if kind == "knows":
+            a = view.node[v]
             cold = a.get("source") in COLD_SOURCES and not a.get("met")
-            yield v, _cost(a) + (COST_COLD if cold else 0), "knows"
+            yield v, cost[v] + (COST_COLD if cold else 0), "knows"
         elif kind in ("referral", "works_at"):
-            yield v, _cost(a), "introduced" if kind == "referral" else "works_at"
-    if view.kind[u] == "person":
-        for w, d in view.pred[u].items():
-            if d.get("kind") == "referral" and view.kind[w] == "person":
-                yield w, _cost(view.node[w]), "introduced_by"
+            yield v, cost[v], "introduced" if kind == "referral" else "works_at"
+    for w in view.by.get(u, ()):
+        yield w, cost[w], "introduced_by"
 
 
-def _dijkstra(view: _View, goal: str | None) -> dict[str, tuple[str, str]]:
-    dist, prev, done = {ME: 0}, {}, set()
+def _dijkstra(view: View, goals: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Give each node's step back towards me on its warmest path, until every goal is found."""
+    dist, prev, done, left = {ME: 0}, {}, set(), set(goals)
     heap = [(0, ME)]
-    while heap:
+    goal = next(iter(left)) if len(left) == 1 else None
+    while heap and left:
         d, u = heapq.heappop(heap)
         if u in done:
             continue
         done.add(u)
-        if u == goal:
-            break
+        left.discard(u)
         for v, cost, how in _steps(view, u, goal):
             if v != ME and d + cost < dist.get(v, 1 << 60):
                 dist[v] = d + cost
@@ -512,7 +516,7 @@ def _dijkstra(view: _View, goal: str | None) -> dict[str, tuple[str, str]]:
     return prev
 
 
-def _path(view: _View, target: str, prev: Mapping[str, tuple[str, str]]) -> WarmPath:
+def _path(view: View, target: str, prev: Mapping[str, tuple[str, str]]) -> WarmPath:
     nodes, hops, n = [target], [], target
     while n != ME:
         u, how = prev[n]
@@ -530,16 +534,17 @@ def warm_path(g: Graph, target: str) -> WarmPath | None:
     """Give the warmest chain from me to a person or org (anyone who works there), or None."""
     if target == ME or target not in g:
         return None
-    view = _view(g)
-    prev = _dijkstra(view, target)
+    view = graph_view(g)
+    prev = _dijkstra(view, [target])
     return _path(view, target, prev) if target in prev else None
 
 
 def warm_paths(g: Graph, targets: Iterable[str]) -> list[WarmPath]:
     """Give the warm path to each target that has one, from one search over the whole graph."""
-    view = _view(g)
-    prev = _dijkstra(view, None)
-    return [_path(view, t, prev) for t in targets if t in prev and t != ME]
+    view = graph_view(g)
+    targets = [t for t in targets if t != ME]
+    prev = _dijkstra(view, targets)
+    return [_path(view, t, prev) for t in targets if t in prev]
 
 
 # --- the formats networkx writes -------------------------------------------------------------

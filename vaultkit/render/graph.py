@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from vaultkit import graph as vg
@@ -45,16 +45,17 @@ class Unacted:
 
 def unacted_referrals(g: Graph, today: date, grace_days: int = 7) -> list[Unacted]:
     """Give the people someone introduced whom I never reached, once grace_days have passed."""
-    out = []
-    for v, introducers in vg.referrals(g)[1].items():
-        a = g.nodes[v]
+    out, view = [], vg.graph_view(g)
+    newer = (today - timedelta(days=grace_days)).isoformat()  # ISO dates sort as text
+    for v, introducers in view.by.items():
+        a = view.node[v]
         if a.get("reached") or a.get("status") not in ("", "active"):
             continue
         ups = sorted(introducers)
-        edges = [g.succ[u][v] for u in ups]
+        edges = [view.succ[u][v] for u in ups]
         dated = sorted((d["date"], d.get("meeting", "")) for d in edges if d.get("date"))
         since, meeting = dated[0] if dated else ("", "")
-        if since and (today - date.fromisoformat(since)).days < grace_days:
+        if since > newer:
             continue
         out.append(Unacted(v, tuple(ups), meeting, since, bool(a.get("missing"))))
     out.sort(key=lambda u: (u.since, u.person))
@@ -75,16 +76,17 @@ def stopped_chains(
 ) -> list[Stopped]:
     """Give the chains of two or more people ending in someone who referred nobody and has not
     moved for stale_days (a coming meeting counts as moving)."""
-    out = []
-    told, by = vg.referrals(g)
+    out, view = [], vg.graph_view(g)
+    newer = (today - timedelta(days=stale_days)).isoformat()
     for v in tree.order:
-        a = g.nodes[v]
-        if v in told or tree.depth[v] < 2 or a.get("status") not in ("", "active"):
+        a = view.node[v]
+        if v in view.told or tree.depth[v] < 2 or a.get("status") not in ("", "active"):
             continue
         if a.get("stage") == "scheduled":
             continue  # a meeting is coming: the chain is moving
-        last = max([a.get("last", "")] + [g.succ[u][v].get("date", "") for u in by.get(v, ())])
-        if last and (today - date.fromisoformat(last)).days < stale_days:
+        dates = [view.succ[u][v].get("date", "") for u in view.by.get(v, ())]
+        last = max([a.get("last", ""), *dates])
+        if last > newer:
             continue
         stage = "no note" if a.get("missing") else str(a.get("stage") or "identified")
         out.append(Stopped(tree.chain(v), stage, last))
@@ -252,8 +254,8 @@ def mermaid_text(text: str) -> str:
 
 def mermaid(g: Graph, max_nodes: int) -> tuple[list[str], str]:
     """Give a Mermaid flowchart of the graph's most connected nodes, and what it left out."""
-    degree = dict(g.degree())  # one view: g.degree(n) builds a new one per call
-    nodes = sorted(g, key=lambda n: (n != ME, -degree[n], n))
+    view = vg.graph_view(g)
+    nodes = sorted(g, key=lambda n: (n != ME, -len(view.succ[n]) - len(view.pred[n]), n))
     kept = sorted(nodes[:max_nodes])
     ids = {n: f"n{i}" for i, n in enumerate(kept)}
     lines = ["flowchart LR"]
@@ -287,7 +289,7 @@ def mermaid(g: Graph, max_nodes: int) -> tuple[list[str], str]:
         for n in left:
             kinds[str(g.nodes[n].get("kind"))] = kinds.get(str(g.nodes[n].get("kind")), 0) + 1
         said.append(
-            f"The map shows the {len(kept)} most connected of {len(nodes)} nodes; left out: "
+            f"The map shows the {len(kept)} most connected of {len(nodes):,} nodes; left out: "
             f"{kinds['person']:,} people and {kinds['org']:,} organisations."
         )
     if len(edges) > MAX_EDGES:
@@ -400,9 +402,9 @@ def _render(report: Report, vault: Vault) -> bytes:
     out = [*front_matter("graph"), "", f"# {escape(vault.config.output.graph)}", ""]
     out += [GENERATED_NOTICE, ""]
     out.append(
-        f"{c['people']} people ({c['met']} met) · {c['people_without_note']} named without a "
-        f"note · {c['organisations']} organisations · {c['introductions']} introductions · "
-        f"{c['first_degree']} first-degree · longest chain: {c['longest_chain']} people"
+        f"{c['people']:,} people ({c['met']:,} met) · {c['people_without_note']:,} named without "
+        f"a note · {c['organisations']:,} organisations · {c['introductions']:,} introductions · "
+        f"{c['first_degree']:,} first-degree · longest chain: {c['longest_chain']} people"
     )
     out += ["", "## Map", ""]
     if vault.config.graph_max_nodes:
@@ -447,7 +449,7 @@ def _chains(report: Report, cell: _Cells) -> list[str]:
     out = ["", "## Referral chains", ""]
     out += ["Degree 1 is the people I know directly; 2, the people they led me to; and so on.", ""]
     per = report.chains.per_degree
-    out += _rows(per, lambda d: [str(d[0]), str(d[1])], ["Degree", "People"], "No people yet.")
+    out += _rows(per, lambda d: [str(d[0]), f"{d[1]:,}"], ["Degree", "People"], "No people yet.")
     out += ["", "### Longest chains", ""]
     longest = [ch for ch in report.chains.longest if len(ch) > 1]
     row = lambda ch: [cell.chain(ch), str(len(ch))]  # noqa: E731
