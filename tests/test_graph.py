@@ -649,3 +649,16 @@ def test_graphviz_reads_our_dot() -> None:
     data = json.loads(done.stdout)
     assert {o["name"] for o in data["objects"]} == set(g)
     assert len(data["edges"]) == g.number_of_edges()
+
+
+def test_note_map_follows_graph_max_nodes(tmp_path: Path) -> None:
+    vault_dir = tmp_path / "v"
+    shutil.copytree(SAMPLE, vault_dir, ignore=shutil.ignore_patterns(".vaultkit", "CRM"))
+    (vault_dir / "vaultkit.toml").write_text("[graph]\nmax_nodes = 5\n", encoding="utf-8")
+    text = views.render_graph(read(vault_dir), {}, TODAY).decode()
+    block = text.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    assert len(re.findall(r'^  n\d+\W+"', block, re.M)) == 5
+    assert "The map shows the 5 most connected of 31 nodes; left out: " in text
+    (vault_dir / "vaultkit.toml").write_text("[graph]\nmax_nodes = 0\n", encoding="utf-8")
+    text = views.render_graph(read(vault_dir), {}, TODAY).decode()
+    assert "```mermaid" not in text and "The map is switched off" in text
