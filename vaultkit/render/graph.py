@@ -254,9 +254,7 @@ def mermaid_text(text: str) -> str:
 
 def mermaid(g: Graph, max_nodes: int) -> tuple[list[str], str]:
     """Give a Mermaid flowchart of the graph's most connected nodes, and what it left out."""
-    view = vg.graph_view(g)
-    nodes = sorted(g, key=lambda n: (n != ME, -len(view.succ[n]) - len(view.pred[n]), n))
-    kept = sorted(nodes[:max_nodes])
+    kept = sorted(_most_connected(g, max_nodes))
     ids = {n: f"n{i}" for i, n in enumerate(kept)}
     lines = ["flowchart LR"]
     shapes = {"me": '(["{}"])', "org": '{{{{"{}"}}}}'}
@@ -282,21 +280,53 @@ def mermaid(g: Graph, max_nodes: int) -> tuple[list[str], str]:
         "  classDef org fill:#e8eaf6,stroke:#3949ab",
     ]
     lines += [f"  class {','.join(members)} {cls}" for cls, members in sorted(classes.items())]
-    left = [n for n in nodes[max_nodes:]]
     said = []
-    if left:
-        kinds = {"person": 0, "org": 0}
-        for n in left:
-            kinds[str(g.nodes[n].get("kind"))] = kinds.get(str(g.nodes[n].get("kind")), 0) + 1
+    if len(kept) < len(g):
+        left = {"person": 0, "org": 0}
+        for n, a in g.nodes(data=True):
+            if n not in ids:
+                left[a.get("kind", "person")] = left.get(a.get("kind", "person"), 0) + 1
         said.append(
-            f"The map shows the {len(kept)} most connected of {len(nodes):,} nodes; left out: "
-            f"{kinds['person']:,} people and {kinds['org']:,} organisations."
+            f"The map shows the {len(kept)} most connected of {len(g):,} nodes; left out: "
+            f"{left['person']:,} people and {left['org']:,} organisations."
         )
     if len(edges) > MAX_EDGES:
         said.append(f"It shows {MAX_EDGES} of the {len(edges)} links between them.")
     if said:
         said.append("`vaultkit graph export` gives the whole graph.")
     return lines, " ".join(said)
+
+
+def _most_connected(g: Graph, max_nodes: int) -> set[str]:
+    """Give me and up to max_nodes - 1 others: the people with the most introductions, each
+    with their chain from me so the map stays connected, then the organisations where
+    most of those people work (ranking all nodes by degree kept only organisations)."""
+    if len(g) <= max_nodes:
+        return set(g)
+    view, tree = vg.graph_view(g), vg.referral_tree(g)
+    score = {n: len(view.told.get(n, ())) + len(view.by.get(n, ())) for n in tree.order}
+    orgs: dict[str, int] = {}
+    kept, room = {ME}, max_nodes - 1 - min(max_nodes // 6, 10)  # leave room for orgs
+    ranked = sorted(score, key=lambda n: (-score[n], n))
+    for n in ranked:
+        new = [p for p in tree.chain(n) if p not in kept]
+        if len(kept) + len(new) <= room:
+            kept.update(new)
+        if len(kept) >= room:
+            break
+    for p in kept:
+        for o, d in view.succ[p].items():
+            if d.get("kind") == "works_at":
+                orgs[o] = orgs.get(o, 0) + 1
+    for o in sorted(orgs, key=lambda o: (-orgs[o], o)):
+        if len(kept) < max_nodes and orgs[o] > 1:
+            kept.add(o)
+    for n in ranked:  # any room left: more people, each next to someone shown
+        if len(kept) >= max_nodes:
+            break
+        if tree.parent[n] in kept:
+            kept.add(n)
+    return kept
 
 
 def _dot(value: Any) -> str:
