@@ -662,3 +662,27 @@ def test_note_map_follows_graph_max_nodes(tmp_path: Path) -> None:
     (vault_dir / "vaultkit.toml").write_text("[graph]\nmax_nodes = 0\n", encoding="utf-8")
     text = views.render_graph(read(vault_dir), {}, TODAY).decode()
     assert "```mermaid" not in text and "The map is switched off" in text
+
+
+def test_trimmed_map_is_the_connected_core_not_the_busiest_orgs() -> None:
+    # 60 first-degree people work at three orgs (degree 20 each, the busiest nodes); the
+    # only referral chain is A → B → C. Six nodes: me, the chain, and two more people.
+    g = new()
+    for i in range(3):
+        org(g, f"O{i}")
+    for i in range(60):
+        person(g, f"p{i:02}")
+        knows(g, f"p{i:02}")
+        works(g, f"p{i:02}", f"O{i % 3}")
+    for n in "ABC":
+        person(g, n)
+    knows(g, "A")
+    refer(g, "A", "B")
+    refer(g, "B", "C")
+    lines, left_out = views.mermaid(g, 6)
+    shown = "\n".join(lines)
+    for name in ("me", "A", "B", "C", "p00", "p01"):
+        assert f'"{name}"' in shown
+    assert "{{" not in shown  # no organisation
+    assert len([ln for ln in lines if re.match(r"^  n\d+ -", ln)]) == 5  # one piece
+    assert "left out: 58 people and 3 organisations" in left_out
