@@ -138,16 +138,16 @@ class _Builder:
             c = note.contact
             if note.kind != "contact" or c is None:
                 continue
-            me = self.ids[note.path]
+            person = self.ids[note.path]
             for link in c.referred_by:
                 intro = self.node(link, note, ("contact",), "person")
-                if intro == me:
+                if intro == person:
                     self.skip(note, link, "self-referral", "is this person; ignored")
                 elif intro is not None:
-                    self.referral(intro, me, True)
+                    self.referral(intro, person, True)
             org = self.node(c.org, note, ("org",), "org") if c.org else None
             if org is not None:
-                self.edges[me, org] = _edge("works_at")
+                self.edges[person, org] = _edge("works_at")
         for note in self.vault.notes:
             m = note.meeting
             if note.kind != "meeting" or m is None or m.status == "cancelled":
@@ -208,7 +208,7 @@ def _cycles(g: Graph, told: Mapping[str, list[str]], introduced: set[str]) -> li
         path = next((g.nodes[m]["path"] for m in members if g.nodes[m].get("path")), "")
         more = f" and {len(members) - 8:,} more" if len(members) > 8 else ""
         said = f"referral cycle: {', '.join(members[:8])}{more} introduced each other in a loop"
-        problems.append(Problem(path, None, "referred_by", "warning", "referral-cycle", said))
+        problems.append(Problem(path, None, None, "warning", "referral-cycle", said))
     return problems
 
 
@@ -557,7 +557,10 @@ def write(g: Graph, fmt: str) -> str:
     import networkx as nx
 
     if fmt == "json":
-        data = nx.node_link_data(g, edges="edges")
+        try:
+            data = nx.node_link_data(g, edges="edges")
+        except TypeError:  # networkx < 3.4 calls the keyword `link`
+            data = nx.node_link_data(g, link="edges")
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     lines = nx.generate_graphml(g) if fmt == "graphml" else nx.generate_gexf(g)
     return "\n".join(lines) + "\n"
