@@ -89,8 +89,11 @@ class BuildResult:
         return self.summary.errors
 
 
-def render_outputs(vault: Vault, today: date) -> Outputs:
-    """Give every generated note's bytes for the vault as of `today`, keyed by vault path."""
+def render_outputs(vault: Vault, today: date, *, graph: bool = True) -> Outputs:
+    """Give every generated note's bytes for the vault as of `today`, keyed by vault path.
+
+    With `graph=False` the Referral Graph note (the slow one) is left out.
+    """
     config = vault.config
     by_person = people(vault, today)
     actions = due_actions(vault, by_person, today)
@@ -99,8 +102,9 @@ def render_outputs(vault: Vault, today: date) -> Outputs:
             vault, by_person, today, next_action_cells(actions)
         ),
         config.output.path(config.output.due): render_due(vault, actions, today),
-        config.output.path(config.output.graph): render_graph(vault, by_person, today),
     }
+    if graph:
+        notes[config.output.path(config.output.graph)] = render_graph(vault, by_person, today)
     return Outputs(notes, by_person, actions)
 
 

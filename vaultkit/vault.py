@@ -235,17 +235,7 @@ def assemble(root: Path, config: Config, notes: Sequence[Note], stats: Sequence[
     kept: list[Note] = []
     for note in notes:
         if note.path in copies:
-            problems.append(
-                Problem(
-                    note.path,
-                    None,
-                    None,
-                    "warning",
-                    "conflict-copy",
-                    f"looks like a sync conflict copy of {copies[note.path]}; not indexed — "
-                    "merge it into the original and delete it",
-                )
-            )
+            problems.append(copy_problem(note.path, copies[note.path]))
         elif not note.generated:
             kept.append(note)
             problems.extend(note.problems)
@@ -346,3 +336,30 @@ def _load_vault(
             cache.save(cache_dir, config, out)
     vault = assemble(path, config, [notes[s.path] for s in stats], stats)
     return replace(vault, reread=len(stale))
+
+
+def is_note_path(rel: str, config: Config) -> bool:
+    """Give whether `scan` would list the vault-relative file path `rel` as a note."""
+    parts = rel.split("/")
+    if any(not part or part.startswith(".") for part in parts):
+        return False
+    if not parts[-1].lower().endswith(".md"):
+        return False
+    if rel.casefold() in {p.casefold() for p in config.output.paths()}:
+        return False
+    ignored = {i.casefold() for i in config.ignore}
+    ignored.add(config.cache_folder.strip("/").casefold())
+    return not any("/".join(parts[:i]).casefold() in ignored for i in range(1, len(parts)))
+
+
+def copy_problem(path: str, original: str) -> Problem:
+    """Give the warning for a file set aside as a sync conflict copy of `original`."""
+    return Problem(
+        path,
+        None,
+        None,
+        "warning",
+        "conflict-copy",
+        f"looks like a sync conflict copy of {original}; not indexed — "
+        "merge it into the original and delete it",
+    )
