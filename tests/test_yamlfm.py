@@ -152,7 +152,9 @@ def scalar(draw: st.DrawFn) -> str:
 def value_lines(draw: st.DrawFn, key: str) -> list[str]:
     """The lines of one field: a scalar, a flow list, a block list or nothing."""
     sep = draw(st.sampled_from([": ", ": ", ":  ", " : ", ":\t"]))
-    form = draw(st.sampled_from(["scalar", "scalar", "flow", "block", "empty"]))
+    form = draw(
+        st.sampled_from(["scalar", "scalar", "flow", "block", "empty", "mapping", "text_block"])
+    )
     comment = draw(st.sampled_from(["", "", "", " # note", "\t# x", " #"]))
     if form == "scalar":
         return [f"{key}{sep}{draw(scalar())}{comment}"]
@@ -163,6 +165,24 @@ def value_lines(draw: st.DrawFn, key: str) -> list[str]:
         return [f"{key}{sep}[{joiner.join(items)}{trailing}]{comment}"]
     if form == "empty":
         return [f"{key}:{comment}"]
+    if form == "mapping":
+        lines = [f"{key}:{comment}"]
+        inner = draw(st.sampled_from(["  ", "    ", " "]))
+        for sub in draw(st.lists(KEYS, min_size=1, max_size=3)):
+            if draw(st.integers(0, 9)) == 0:
+                lines.append(draw(st.sampled_from(["", f"{inner}# c", "  # c", " "])))
+            here = inner if draw(st.integers(0, 9)) else draw(st.sampled_from(["", "   ", "\t"]))
+            note = draw(st.sampled_from(["", "", " # c", "#c"]))
+            lines.append(f"{here}{sub}{sep}{draw(scalar())}{note}")
+        return lines
+    if form == "text_block":
+        style = draw(st.sampled_from(["|", "|-", ">", ">-", "|+", ">2"]))
+        lines = [f"{key}:{sep[1:] or ' '}{style}"]
+        inner = draw(st.sampled_from(["  ", "    ", " "]))
+        for text in draw(st.lists(scalar_text(), min_size=0, max_size=4)):
+            here = inner if draw(st.integers(0, 5)) else draw(st.sampled_from(["", "   ", "\t"]))
+            lines.append(f"{here}{text}")
+        return lines
     indent = draw(st.sampled_from(["", "  ", "    "]))
     lines = [f"{key}:{comment}"]
     for item in draw(st.lists(scalar(), max_size=4)):
@@ -170,7 +190,8 @@ def value_lines(draw: st.DrawFn, key: str) -> list[str]:
             lines.append(draw(st.sampled_from(["", "# between", "  # indented", "\t# tab"])))
         item_indent = indent if draw(st.integers(0, 9)) else draw(st.sampled_from(["", " ", "   "]))
         dash = draw(st.sampled_from(["- ", "- ", "- ", "-  ", "-\t", "- \t"]))
-        lines.append(f"{item_indent}{dash}{item}".rstrip(" ") if item else f"{item_indent}-")
+        note = draw(st.sampled_from(["", "", "", " # c", "  #c", "\t# c", "#c"]))
+        lines.append(f"{item_indent}{dash}{item}{note}".rstrip(" ") if item else f"{item_indent}-")
     return lines
 
 

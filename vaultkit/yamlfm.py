@@ -54,7 +54,8 @@ _ITEM_LINE = re.compile(r"( *)-(?:[ \t]+(.*?))?[ \t]*$")
 # Plain scalars the line parser may type itself; any other plain scalar that starts
 # like a number, or holds YAML syntax, goes to PyYAML so both paths always agree.
 # (`=` and `<<` are YAML 1.1's value and merge keys, which the safe loader refuses.)
-_SAFE_PLAIN = re.compile(r"[^\-?:,\[\]{}#&*!|>'\"%@`\s0-9+.~=<][^#\[\]{},]*")
+# A `#` inside a word is text; one after white space (a comment) is gone by now.
+_SAFE_PLAIN = re.compile(r"[^\-?:,\[\]{}#&*!|>'\"%@`\s0-9+.~=<][^\[\]{},]*")
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _DATE_LIKE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9:.+\-Zz \t]*)?")
 _NUMBERISH = re.compile(r"[-+.0-9]")
@@ -79,6 +80,7 @@ _BOOLS = {
     "OFF": False,
 }
 _NULLS = {"~", "null", "Null", "NULL", ""}
+_BLOCK_STYLES = ("|", "|-", ">", ">-")
 # Characters YAML refuses (controls) or reads as line breaks (CR, NEL, LS, PS) or
 # treats specially (BOM): front-matter holding any of them goes to PyYAML.
 _UNUSUAL_CHAR = re.compile(
@@ -88,6 +90,21 @@ _UNUSUAL_CHAR = re.compile(
 
 class _Fallback(Exception):
     """The line parser met something it does not read exactly like PyYAML."""
+
+
+_COMMENT = re.compile(r"[ \t]+#")
+_QUOTED_THEN_COMMENT = re.compile(r"""("[^"\\]*"|'(?:[^']|'')*')[ \t]+#.*""")
+
+
+def _uncomment(text: str) -> str:
+    """Give a value's text without a trailing `# comment` (a `#` after white space)."""
+    if text.startswith("#"):
+        return ""
+    if text[0] in "\"'":
+        quoted = _QUOTED_THEN_COMMENT.fullmatch(text)
+        return quoted.group(1) if quoted else text
+    found = _COMMENT.search(text)
+    return text[: found.start()] if found else text
 
 
 def _scalar(text: str) -> tuple[Any, str]:
@@ -150,17 +167,85 @@ def _flow_list(text: str) -> list[Any]:
     return items
 
 
+def _block_scalar(lines: list[str], start: int, style: str) -> tuple[str, int]:
+    """Give (value, next line index) of a `|`/`>` block scalar's lines, or raise _Fallback.
+
+    Only the plainest blocks are read here: one indentation, no blank lines, no
+    tabs, nothing after them but a line that is not blank. PyYAML reads the rest.
+    """
+    end = start
+    first = lines[start] if start < len(lines) else ""
+    indent = len(first) - len(first.lstrip(" "))
+    if indent == 0 or not first.strip():
+        raise _Fallback
+    prefix = " " * indent
+    while end < len(lines) and lines[end].startswith(prefix):
+        line = lines[end]
+        if "\t" in line or not line.strip():
+            raise _Fallback
+        if style[0] == ">" and (line[indent] == " " or line.endswith(" ")):
+            raise _Fallback  # more-indented or trailing-space lines fold differently
+        end += 1
+    if end < len(lines) and not lines[end].strip() and any(rest for rest in lines[end:]):
+        raise _Fallback  # a blank line may belong to the block: let PyYAML decide
+    content = [line[indent:] for line in lines[start:end]]
+    value = ("\n" if style[0] == "|" else " ").join(content)
+    # Clip keeps the last line break, when the text has one after the block.
+    clip = not style.endswith("-") and end < len(lines)
+    return (value + "\n" if clip else value), end
+
+
+def _mapping(lines: list[str], start: int, first_line: int) -> tuple[dict[str, Any], int]:
+    """Give (mapping, next line index) of a one-level block mapping of scalars."""
+    out: dict[str, Any] = {}
+    indent = ""
+    i = start
+    while i < len(lines):
+        line = lines[i]
+        if "\t" in line and line.lstrip(" ").startswith("\t"):
+            raise _Fallback  # as in _fast: PyYAML refuses most tab indentation
+        if not line.strip(" \t") or line.lstrip(" ").startswith("#"):
+            i += 1
+            continue
+        if line[0] != " ":
+            break
+        stripped = line.lstrip(" ")
+        here = line[: len(line) - len(stripped)]
+        if indent and here != indent:
+            raise _Fallback
+        indent = here
+        match = _KEY_LINE.fullmatch(stripped)
+        if not match:
+            raise _Fallback
+        key, text = match.group(1), (match.group(2) or "").rstrip(" \t")
+        if "#" in text:
+            text = _uncomment(text)
+        if key in out or key == "<<" or key in _BOOLS or key in _NULLS or not text:
+            raise _Fallback
+        if text[0] in "[{|>":
+            raise _Fallback
+        out[key] = _scalar(text)[0]
+        i += 1
+    if not out:
+        raise _Fallback
+    return out, i
+
+
 def _fast(lines: list[str], first_line: int) -> dict[str, Field] | None:
     """Give the fields of simple front-matter, or None when PyYAML must read it."""
     fields: dict[str, Field] = {}
     list_key: str | None = None
     items: list[Any] = []
     indent = ""
+    i = 0
+    count = len(lines)
     try:
-        for offset, line in enumerate(lines):
+        while i < count:
+            line = lines[i]
+            i += 1
             if "\t" in line and line.lstrip(" ").startswith("\t"):
                 return None  # PyYAML refuses a tab in most indentation, even on a blank line
-            if not line or line.isspace() or line.lstrip().startswith("#"):
+            if not line.strip(" \t") or line.lstrip(" \t").startswith("#"):
                 continue
             if list_key is not None:
                 item = _ITEM_LINE.fullmatch(line)
@@ -168,7 +253,13 @@ def _fast(lines: list[str], first_line: int) -> dict[str, Field] | None:
                     if line[len(item.group(1)) + 1 :].lstrip(" ").startswith("\t"):
                         return None  # nor a tab after the dash of an item
                     indent = item.group(1)
-                    items.append(_scalar(item.group(2) or "")[0])
+                    text = item.group(2) or ""
+                    items.append(_scalar(_uncomment(text) if "#" in text else text)[0])
+                    continue
+                if not items and line[0] == " " and not item:
+                    mapping, i = _mapping(lines, i - 1, first_line)
+                    fields[list_key] = Field(mapping, fields[list_key].line, None)
+                    list_key = None
                     continue
                 if line[0] in " \t" or item:
                     return None
@@ -179,11 +270,13 @@ def _fast(lines: list[str], first_line: int) -> dict[str, Field] | None:
             if not match:
                 return None
             key, text = match.group(1), match.group(2) or ""
+            if "#" in text:
+                text = _uncomment(text)
             if key in fields or key == "<<":
                 return None  # duplicate keys are reported by the full parser
             if key in _BOOLS or key in _NULLS:
                 return None  # YAML reads `on:` or `null:` as a boolean or null key
-            lineno = first_line + offset
+            lineno = first_line + i - 1
             if not text:
                 list_key, items = key, []
                 fields[key] = Field(None, lineno, "")
@@ -191,6 +284,9 @@ def _fast(lines: list[str], first_line: int) -> dict[str, Field] | None:
                 if not text.endswith("]") or text.startswith("[["):
                     return None
                 fields[key] = Field(_flow_list(text), lineno, None)
+            elif text in _BLOCK_STYLES:
+                value, i = _block_scalar(lines, i, text)
+                fields[key] = Field(value, lineno, value)
             else:
                 value, raw = _scalar(text)
                 fields[key] = Field(value, lineno, raw)
