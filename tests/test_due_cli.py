@@ -14,7 +14,8 @@ from click.testing import CliRunner, Result
 from vaultkit import build as pipeline
 from vaultkit.cli import cli
 from vaultkit.config import RULE_NAMES
-from vaultkit.rules import action_id
+from vaultkit.render.due import next_action_cells
+from vaultkit.rules import Action, action_id
 
 SAMPLE = Path(__file__).resolve().parents[1] / "sample_vault"
 TODAY = "2026-03-20"
@@ -282,7 +283,12 @@ def test_the_note_is_byte_stable_and_rewritten_only_on_change(tmp_path: Path) ->
     second = pipeline.build(root, date.fromisoformat(TODAY))
     assert second.written == ()
     assert (root / DUE_NOTE).read_bytes() == data
-    assert second.outputs.actions == first.outputs.actions  # the note is not read back as input
+    # Without the build cache: the notes are read and rendered again, to the same bytes, and
+    # the generated note is not read back as input (its checkboxes would be tasks).
+    third = pipeline.build(root, date.fromisoformat(TODAY), use_cache=False)
+    assert third.written == ()
+    assert first.outputs is not None and third.outputs is not None
+    assert third.outputs.actions == first.outputs.actions
     # The same notes elsewhere give the same bytes: nothing depends on where the vault is.
     other = vault(tmp_path / "copy")
     assert (
@@ -290,8 +296,8 @@ def test_the_note_is_byte_stable_and_rewritten_only_on_change(tmp_path: Path) ->
         == data
     )
     # Another day is another note.
-    third = pipeline.build(root, date.fromisoformat("2026-03-21"))
-    assert DUE_NOTE in third.written
+    tomorrow = pipeline.build(root, date.fromisoformat("2026-03-21"))
+    assert DUE_NOTE in tomorrow.written
 
 
 def test_the_output_settings_move_and_rename_the_note(tmp_path: Path) -> None:
@@ -319,6 +325,21 @@ def test_the_index_shows_each_persons_next_action(tmp_path: Path) -> None:
     assert rows["| [[People/Fay\\|Fay]]"] == "Write to Fay · 2026-04-20"
     assert rows["| [[People/Gus\\|Gus]]"].startswith("Ask Gus &lt;b&gt;")
     assert rows["| [[People/Gus\\|Gus]]"].endswith(" · no date")
+
+
+def test_next_action_cells_only_for_the_people_asked() -> None:
+    actions = [
+        Action("1", "task", "Read <the> paper", "m", "Meetings/m.md", "Meetings/m.md", None, ""),
+        Action("2", "follow_up", "Follow up with", "Ann", "People/Ann.md", "x.md", None, ""),
+        Action("3", "thank", "Thank", "Ann", "People/Ann.md", "x.md", None, ""),
+    ]
+    assert next_action_cells(actions) == {
+        "Meetings/m.md": "Read &lt;the&gt; paper · no date",
+        "People/Ann.md": "follow up · no date",
+    }
+    assert next_action_cells(actions, {"People/Ann.md"}) == {"People/Ann.md": "follow up · no date"}
+    long = Action("4", "task", "x" * 80, "Ann", "People/Ann.md", "People/Ann.md", None, "")
+    assert next_action_cells([long])["People/Ann.md"] == "x" * 59 + "… · no date"
 
 
 # ---------------------------------------------------------------- the sample vault

@@ -847,7 +847,7 @@ def test_next_action_per_person(tmp_path: Path) -> None:
         },
     )
     actions = actions_of(tmp_path)
-    nxt = next_action_per_person(reversed(actions))
+    nxt = next_action_per_person(actions)
     assert {p: (a.rule, a.due) for p, a in nxt.items()} == {
         "People/Ann.md": ("follow_up", D("2026-03-17")),
         "People/Bob.md": ("task", None),

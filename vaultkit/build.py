@@ -99,7 +99,7 @@ def render_outputs(vault: Vault, today: date, *, graph: bool = True) -> Outputs:
     actions = due_actions(vault, by_person, today)
     notes = {
         config.output.path(config.output.index): render_index(
-            vault, by_person, today, next_action_cells(actions)
+            vault, by_person, today, next_action_cells(actions, by_person)
         ),
         config.output.path(config.output.due): render_due(vault, actions, today),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
 from vaultkit.model import Note
@@ -68,25 +68,24 @@ def action_line(action: Action, notes: Mapping[str, Note]) -> str:
 
 def _line(action: Action, text: _Text) -> str:
     source = text.note_link(action.note)
-    if action.rule == "task":
-        line = f"{text.escape(action.title)} — open task in {source}"
-    else:
-        line = (
-            f"{text.escape(action.title)} {text.subject_link(action)} — "
-            f"{text.escape(action.reason)}"
-        )
-        if action.note != action.subject_path:  # else the subject's link already leads there
-            line += f" ({source})"
     due = f" 📅 {action.due.isoformat()}" if action.due else ""
-    return f"- [ ] {line} 🆔 {action.id}{due}"
+    if action.rule == "task":  # task texts are all different: escaping them directly is cheaper
+        return f"- [ ] {escape(action.title)} — open task in {source} 🆔 {action.id}{due}"
+    what = f"{text.escape(action.title)} {text.subject_link(action)} — {text.escape(action.reason)}"
+    if action.note != action.subject_path:  # else the subject's link already leads there
+        what += f" ({source})"
+    return f"- [ ] {what} 🆔 {action.id}{due}"
 
 
 def render_due(vault: Vault, actions: Sequence[Action], today: date) -> bytes:
-    """Give the bytes of the Due Actions note: the actions within the horizon as of `today`."""
+    """Give the bytes of the Due Actions note: the actions within the horizon as of `today`.
+
+    `actions` come in `Action.sort_key` order, as `rules.due_actions` gives them.
+    """
     config = vault.config
     horizon = config.rules.horizon_days
     text = _Text({n.path: n for n in vault.notes})
-    shown = sorted(within(actions, today, horizon), key=Action.sort_key)
+    shown = within(actions, today, horizon)
     sections: dict[str, list[Action]] = {name: [] for name in SECTIONS}
     for action in shown:
         sections[section_of(action, today)].append(action)
@@ -121,10 +120,17 @@ def render_due(vault: Vault, actions: Sequence[Action], today: date) -> bytes:
     return finish(out)
 
 
-def next_action_cells(actions: Iterable[Action]) -> dict[str, str]:
-    """Give each person's next action as an escaped index cell, keyed by their note's path."""
+def next_action_cells(
+    actions: Iterable[Action], people: Container[str] | None = None
+) -> dict[str, str]:
+    """Give each person's next action as an escaped index cell, keyed by their note's path.
+
+    With `people`, only for those note paths (the index shows contacts, not meetings).
+    """
     cells: dict[str, str] = {}
     for path, action in sorted(next_action_per_person(actions).items()):
+        if people is not None and path not in people:
+            continue
         what = action.title if action.rule == "task" else action.rule.replace("_", " ")
         if len(what) > _CELL_MAX:
             what = what[: _CELL_MAX - 1].rstrip() + "…"
