@@ -345,10 +345,15 @@ def test_next_action_cells_only_for_the_people_asked() -> None:
 # ---------------------------------------------------------------- the sample vault
 
 
-def test_the_sample_vault_fires_every_rule() -> None:
-    data = due_json(str(SAMPLE), "--json", "--all", "--today", "2026-11-25")
+@pytest.mark.parametrize("horizon", [(), ("--all",)], ids=["note", "all"])
+def test_the_sample_vault_fires_every_rule(horizon: tuple[str, ...]) -> None:
+    data = due_json(str(SAMPLE), *horizon, "--today", "2026-11-25")
     assert {a["rule"] for a in data} == set(RULE_NAMES)
     assert len({a["id"] for a in data}) == len(data)
+    # Both kinds of referral: named in a meeting, and only referred_by in the contact.
+    referrals = [a for a in data if a["rule"] == "referral"]
+    assert any(a["meeting"] for a in referrals)
+    assert any(a["note"] == a["subject_path"] for a in referrals)
 
 
 def test_the_sample_vault_json_agrees_with_its_note() -> None:
