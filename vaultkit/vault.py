@@ -247,21 +247,34 @@ def assemble(root: Path, config: Config, notes: Sequence[Note], stats: Sequence[
 
 
 def _dangling(notes: Sequence[Note], resolver: Resolver) -> Iterator[Problem]:
+    # Whether a link resolves does not depend on where it stands (only which of
+    # several candidates it picks does), so each distinct target is looked up once.
+    resolves: dict[str, bool] = {}
+    targets: dict[str, str] = {}
     for note in notes:
         seen: set[str] = set()
         for link in note.fm_links:
             if link.field == "org" and not link.bracketed:
                 continue  # an organisation may be named without a note
-            if link.target in seen or resolver.resolve(link, note) is not None:
+            found = resolves.get(link.target)
+            if found is None:
+                found = resolves[link.target] = resolver.resolve(link, note) is not None
+            if found or link.target in seen:
                 continue
             seen.add(link.target)
             yield _dangling_problem(note, link)
         for raw, line in note.body_links:
             # Body links stay raw text until one needs reporting: most resolve.
-            parts = link_parts(raw)
-            if parts is None or parts[0] in seen or resolver.resolve(parts[0], note) is not None:
+            target = targets.get(raw)
+            if target is None:
+                parts = link_parts(raw)
+                target = targets[raw] = parts[0] if parts else ""
+            found = resolves.get(target)
+            if found is None:
+                found = resolves[target] = not target or resolver.resolve(target) is not None
+            if found or target in seen:
                 continue
-            seen.add(parts[0])
+            seen.add(target)
             yield _dangling_problem(note, body_link(raw, line))
 
 
