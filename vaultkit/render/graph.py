@@ -252,9 +252,9 @@ def mermaid_text(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch in _MERMAID_SAFE else f"#{ord(ch)};" for ch in text)
 
 
-def mermaid(g: Graph, max_nodes: int) -> tuple[list[str], str]:
+def mermaid(g: Graph, max_nodes: int, tree: Tree | None = None) -> tuple[list[str], str]:
     """Give a Mermaid flowchart of the graph's most connected nodes, and what it left out."""
-    kept = sorted(_most_connected(g, max_nodes))
+    kept = sorted(_most_connected(g, max_nodes, tree))
     ids = {n: f"n{i}" for i, n in enumerate(kept)}
     lines = ["flowchart LR"]
     shapes = {"me": '(["{}"])', "org": '{{{{"{}"}}}}'}
@@ -297,13 +297,13 @@ def mermaid(g: Graph, max_nodes: int) -> tuple[list[str], str]:
     return lines, " ".join(said)
 
 
-def _most_connected(g: Graph, max_nodes: int) -> set[str]:
+def _most_connected(g: Graph, max_nodes: int, tree: Tree | None) -> set[str]:
     """Give me and up to max_nodes - 1 others: the people with the most introductions, each
     with their chain from me so the map stays connected, then the organisations where
     most of those people work (ranking all nodes by degree kept only organisations)."""
     if len(g) <= max_nodes:
         return set(g)
-    view, tree = vg.graph_view(g), vg.referral_tree(g)
+    view, tree = vg.graph_view(g), tree or vg.referral_tree(g)
     score = {n: len(view.told.get(n, ())) + len(view.by.get(n, ())) for n in tree.order}
     orgs: dict[str, int] = {}
     kept, room = {ME}, max_nodes - 1 - min(max_nodes // 6, 10)  # leave room for orgs
@@ -438,7 +438,7 @@ def _render(report: Report, vault: Vault) -> bytes:
     )
     out += ["", "## Map", ""]
     if vault.config.graph_max_nodes:
-        lines, left_out = mermaid(g, vault.config.graph_max_nodes)
+        lines, left_out = mermaid(g, vault.config.graph_max_nodes, report.tree)
         out += ["```mermaid", *lines, "```", ""]
         out.append("Solid arrows: who led to whom; dotted: works at. Green: met; dashed: no note.")
         out += ["", left_out] if left_out else []
