@@ -350,3 +350,17 @@ def test_parse_text_never_raises_on_schema_fields(fields: list[tuple[str, str]],
     for path in ("People/P.md", "Meetings/M.md", "Orgs/O.md"):
         n = parse_text(path, note(front, body), Config())
         assert all(p.path == path for p in n.problems)
+
+
+def test_an_impossible_task_date_is_a_problem_not_a_silent_undated_task() -> None:
+    from vaultkit.config import Config
+    from vaultkit.parse import parse_bytes
+
+    note = parse_bytes(
+        "People/A.md",
+        b"---\ntype: contact\n---\n- [ ] call \xf0\x9f\x93\x85 2026-02-30\n",
+        Config(),
+    )
+    assert [(p.line, p.code) for p in note.problems] == [(4, "bad-date")]
+    assert "2026-02-30" in note.problems[0].message
+    assert note.tasks[0].due is None

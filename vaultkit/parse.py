@@ -377,12 +377,15 @@ def body_link(raw: str, line: int) -> Link:
 
 def _body(
     body: str, first_line: int
-) -> tuple[tuple[tuple[str, int], ...], tuple[Task, ...], tuple[str, ...]]:
-    """Give the links (raw text, line), tasks and `## Questions` bullets of a note body."""
+) -> tuple[
+    tuple[tuple[str, int], ...], tuple[Task, ...], tuple[str, ...], tuple[tuple[int, str], ...]
+]:
+    """Give the links (raw text, line), tasks, `## Questions` bullets and bad task dates."""
     if "```" in body or "~~~" in body:
         body = _FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     links: list[tuple[str, int]] = []
     tasks: list[Task] = []
+    bad_dates: list[tuple[int, str]] = []
     questions: list[str] = []
     if "[[" in body:
         # Each distinct link is kept once, as written, at its first line: that is all
@@ -402,7 +405,7 @@ def _body(
                 try:
                     due = date.fromisoformat(due_match.group(1))
                 except ValueError:
-                    due = None
+                    bad_dates.append((line, due_match.group(1)))
             text = _TASK_DUE.sub("", m.group(2)).strip() if due_match else m.group(2).strip()
             tasks.append(Task(text, m.group(1) != " ", due, line))
     heading_match = _QUESTIONS.search("\n" + body) if "uestions" in body else None
@@ -411,7 +414,7 @@ def _body(
         nxt = _HEADING.search(rest)
         section = rest[: nxt.start()] if nxt else rest
         questions = [q for q in _BULLET.findall(section) if q]
-    return tuple(links), tuple(tasks), tuple(questions)
+    return tuple(links), tuple(tasks), tuple(questions), tuple(bad_dates)
 
 
 def _kind_of(path: str, fields: dict[str, Field], config: Config, r: _Reader) -> str:
@@ -475,7 +478,11 @@ def parse_text(path: str, text: str, config: Config) -> Note:
             fields[canonical] = fields.pop(alias)
     r = _Reader(path, fields)
     kind = _kind_of(path, fields, config, r)
-    links, tasks, body_questions = _body(body, body_line)
+    links, tasks, body_questions, bad_dates = _body(body, body_line)
+    for line, text in bad_dates:
+        r.problems.append(
+            Problem(path, line, None, "error", "bad-date", f"task: 📅 {text} is not a real date")
+        )
     aliases = r.text_list("aliases")
     contact = _contact(r) if kind == "contact" else None
     meeting = _meeting(r, body_questions) if kind == "meeting" else None

@@ -293,6 +293,9 @@ def _no_gc() -> Iterator[None]:
     try:
         yield
     finally:
+        # What was read lives for the rest of the run: set it aside for good, so no
+        # later collection walks the whole vault again.
+        gc.freeze()
         if enabled:
             gc.enable()
 
