@@ -120,7 +120,7 @@ def _is_yaml(line: str) -> bool:
 def _read(text: str, key: str) -> _Doc:
     """Give the note split into its parts, refusing layouts a line edit cannot handle."""
     bom = "\ufeff" if text.startswith("\ufeff") else ""
-    rest = text[len(bom):]
+    rest = text[len(bom) :]
     found = re.search(r"\r?\n", rest)
     nl = found.group() if found else "\n"  # new lines follow the note's first line ending
     lines = _split(rest)
@@ -128,7 +128,7 @@ def _read(text: str, key: str) -> _Doc:
         return _Doc(bom, "---" + nl, [], "---" + nl, rest, nl)
     for i in range(1, len(lines)):
         if _FENCE.fullmatch(_strip(lines[i])):
-            doc = _Doc(bom, lines[0], lines[1:i], lines[i], "".join(lines[i + 1:]), nl)
+            doc = _Doc(bom, lines[0], lines[1:i], lines[i], "".join(lines[i + 1 :]), nl)
             if _ODD_BREAK.search("".join(doc.lines)):
                 # YAML would see line breaks that this line-based editor does not.
                 raise _refuse(key, "the front-matter uses a lone CR or Unicode line breaks")
@@ -222,7 +222,8 @@ def _key_pattern(key: str, nested: bool = False) -> re.Pattern[str]:
 def _entries(lines: list[str]) -> list[tuple[int, int]]:
     """Give the (first, end) line indexes of each top-level entry of the front-matter."""
     starts = [
-        i for i, line in enumerate(lines)
+        i
+        for i, line in enumerate(lines)
         if _is_yaml(line) and line[0] not in " \t" and not _COL0_ITEM.match(_strip(line))
     ]
     return list(zip(starts, [*starts[1:], len(lines)], strict=False))
@@ -338,13 +339,14 @@ def set_scalar(text: str, key: str, value: str) -> str:
         if _canon(old[key]) == _canon(value):
             return text
         if field.inner:
-            raise _refuse(key, "the value spans several lines (a list, mapping or long text)",
-                          field.start)
-        c, eol = field.content, doc.lines[field.start][len(field.content):]
+            raise _refuse(
+                key, "the value spans several lines (a list, mapping or long text)", field.start
+            )
+        c, eol = field.content, doc.lines[field.start][len(field.content) :]
         if field.kind == "none":  # `key:` or `key:  # comment`: the value goes after the colon
-            c = f"{c[:field.key_end]} {_render(value, key)}{c[field.key_end:]}"
+            c = f"{c[: field.key_end]} {_render(value, key)}{c[field.key_end :]}"
         else:
-            c = c[:field.vstart] + _render(value, key) + c[field.vend:]
+            c = c[: field.vstart] + _render(value, key) + c[field.vend :]
         lines[field.start] = c + eol
     return _verify(doc, doc.text(lines), key, {**old, key: value})
 
@@ -371,12 +373,12 @@ def _flow_append(flow: str, item: str) -> str:
     sep = ", "
     if scan and scan[1]:
         comma = scan[1][0]  # copy the spacing around the list's first comma
-        before, after = flow[:comma], flow[comma + 1:]
-        sep = before[len(before.rstrip(" ")):] + "," + after[:len(after) - len(after.lstrip(" "))]
+        before, after = flow[:comma], flow[comma + 1 :]
+        sep = before[len(before.rstrip(" ")) :] + "," + after[: len(after) - len(after.lstrip(" "))]
     if core.endswith(","):
         core = core[:-1].rstrip()
-    lead = inner[:len(inner) - len(inner.lstrip())]
-    trail = inner[len(inner.rstrip()):]
+    lead = inner[: len(inner) - len(inner.lstrip())]
+    trail = inner[len(inner.rstrip()) :]
     return f"[{lead}{core}{sep}{item}{trail}]"
 
 
@@ -396,14 +398,14 @@ def append_to_list(text: str, key: str, value: str) -> str:
     if field.kind == "none":
         item = _ITEM.match(lines[field.inner[0]])
         if not isinstance(current, list) or item is None:
-            raise _refuse(key, "the value spans several lines and is not a block list",
-                          field.start)
+            raise _refuse(key, "the value spans several lines and is not a block list", field.start)
         # Insert after the last item, leaving trailing comments and blank lines below it.
-        lines.insert(field.inner[-1] + 1,
-                     f"{item.group(1)}-{item.group(2)}{_render(value, key)}{nl}")
+        lines.insert(
+            field.inner[-1] + 1, f"{item.group(1)}-{item.group(2)}{_render(value, key)}{nl}"
+        )
         return _verify(doc, doc.text(lines), key, {**old, key: [*current, value]})
     c = field.content
-    written, item_text = c[field.vstart:field.vend], _render(value, key, flow=True)
+    written, item_text = c[field.vstart : field.vend], _render(value, key, flow=True)
     if isinstance(current, list):
         new, expected = _flow_append(written, item_text), [*current, value]
     elif current is None or current == "":  # an empty value becomes a one-item list
@@ -414,7 +416,7 @@ def append_to_list(text: str, key: str, value: str) -> str:
                 raise _refuse(key, "the old value cannot be moved into a list", field.start)
             written = _render(current, key, flow=True)
         new, expected = f"[{written}, {item_text}]", [current, value]
-    lines[field.start] = c[:field.vstart] + new + c[field.vend:] + lines[field.start][len(c):]
+    lines[field.start] = c[: field.vstart] + new + c[field.vend :] + lines[field.start][len(c) :]
     return _verify(doc, doc.text(lines), key, {**old, key: expected})
 
 
@@ -461,8 +463,10 @@ def apply_edit(
         _before_write()
     try:
         if _fingerprint(real)[:3] != (mtime, size, digest):
-            raise EditRefusedError("the note changed on disk while it was being edited; "
-                                   "nothing was written", path=str(path))
+            raise EditRefusedError(
+                "the note changed on disk while it was being edited; nothing was written",
+                path=str(path),
+            )
         _replace(real, new_data, stat.S_IMODE(os.stat(real).st_mode))
     except OSError as exc:
         raise EditRefusedError(f"cannot write the note ({exc.strerror})", path=str(path)) from exc
