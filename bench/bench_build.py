@@ -71,9 +71,12 @@ def main() -> None:
     parser.add_argument("--obsidiantools-max", type=int, default=10000)
     parser.add_argument("--work", type=Path, default=Path("/tmp/vaultkit-bench"))
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     try:
         import obsidiantools  # noqa: F401
+
         have_obsidiantools = True
     except ImportError:
         have_obsidiantools = False
@@ -94,7 +97,8 @@ def main() -> None:
         fm = statistics.median(t for t, _ in times["fm"])
         vk_mb = max(m for _, m in times["vk"])
         fm_mb = max(m for _, m in times["fm"])
-        line = f"{notes:>6}  {vk:7.2f} ({vk_mb:4.0f})      {fm:7.2f} ({fm_mb:4.0f})      {vk / fm:5.2f}"
+        line = f"{notes:>6}  {vk:7.2f} ({vk_mb:4.0f})      {fm:7.2f} ({fm_mb:4.0f})"
+        line += f"      {vk / fm:5.2f}"
         if times["ot"]:
             ot = statistics.median(t for t, _ in times["ot"])
             ot_mb = max(m for _, m in times["ot"])
