@@ -1,0 +1,391 @@
+"""What the watcher does after the quiet: look, rebuild, write, draw (no watchdog here).
+
+`Rebuilder` holds the vault as last seen (every file's stat, the Live pieces) and is
+driven by the watcher's rebuild thread: `cycle` looks at the paths heard of (or the
+whole vault, in a rescan) — events are hints, the disk is the truth — re-reads the
+files, brings the Live pieces up to date if a note really changed, and writes the
+generated notes whose bytes changed. `Writer` writes under the vault lock, keeping
+what it could not write while a `vaultkit build` holds the lock. `GraphJob` draws
+the Referral Graph note off the rebuild thread: its analytics take seconds on a big
+vault (minutes on a loaded machine), so the other notes are written first. On Linux
+it draws in a forked child, which has the vault as it was at the fork and a core of
+its own; elsewhere in a thread. Never two drawings at a time: one asked for while
+another is under way starts when that one ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import stat
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from vaultkit import cache
+from vaultkit.build import Outputs, Summary
+from vaultkit.config import CONFIG_NAME, load_config
+from vaultkit.errors import LockBusyError, VaultkitError
+from vaultkit.incremental import Live
+from vaultkit.io import vault_lock, write_if_changed
+from vaultkit.manifest import input_key, last_build, remember_build
+from vaultkit.timeline import Person
+from vaultkit.vault import FileStat, Vault, load_vault, read_notes, scan
+
+log = logging.getLogger("vaultkit.watch")
+RECORD_AFTER = 2.5  # idle seconds before the build is recorded (past manifest.RACY_NS)
+
+
+@dataclass
+class Counts:
+    """What the watcher has done so far (for its logs and its tests)."""
+
+    events: int = 0
+    ignored: int = 0
+    cycles: int = 0
+    rebuilds: int = 0
+    rescans: int = 0
+    looked: int = 0
+    graphs: int = 0
+    restarts: int = 0
+    handler_errors: int = 0
+    overflows: int = 0
+
+
+class Rebuilder:
+    """The vault as the watcher last saw it, and the work of bringing its notes up to date."""
+
+    def __init__(
+        self,
+        root: Path,
+        clock: Callable[[], date],
+        counts: Counts,
+        *,
+        lock_wait: float,
+        fork: bool,
+        wake: Callable[[], None],
+    ) -> None:
+        self.root, self.clock, self.counts, self.lock_wait = root, clock, counts, lock_wait
+        self.fork = fork
+        self.graph = GraphJob(fork, wake)
+        self.stats: dict[str, FileStat] = {}
+        self.aside: dict[str, Any] = {}  # conflict copies and notes marked generated
+        self.recorded = True
+        self.last_cycle = 0.0
+
+    def load(self) -> None:
+        """Read the whole vault (the cache makes this quick) and write every note."""
+        started = time.perf_counter()
+        self.config = config = load_config(self.root)
+        cache_dir = self.root / config.cache_folder
+        due = config.output.path(config.output.due)
+        self.writer = Writer(self.root, cache_dir, self.lock_wait, due)
+        stats = scan(self.root, config)
+        vault = load_vault(self.root, config, stats=stats)
+        self.stats = {s.path: s for s in stats}
+        self.aside = {}
+        today = self.clock()
+        self.live = Live(vault, today, consume=self.fork)
+        wrong = self.live.check()
+        if wrong:
+            log.warning(
+                "the quick renderer disagrees with a whole build on %s: rendering whole notes "
+                "instead (right, but slower on a big vault; please report it)",
+                ", ".join(wrong),
+            )
+        self.writer.write(self.live.render())
+        if last_build(cache_dir, input_key(config, stats, today), self.root, config.output.paths()):
+            self.recorded = True  # the graph note on disk is this vault's: no drawing
+        else:
+            self.want_graph()
+        log.info("read %d notes in %.2f s", len(vault.notes), time.perf_counter() - started)
+
+    def new_day(self) -> None:
+        """Work the due actions out again when the date has changed."""
+        today = self.clock()
+        if today == self.live.today:
+            return
+        log.info("the date is now %s: due actions worked out again", today.isoformat())
+        self.live.set_today(today)
+        self.counts.rebuilds += 1
+        self.recorded, self.last_cycle = False, time.monotonic()
+        self.writer.write(self.live.render())
+        self.want_graph()
+
+    def cycle(self, files: set[str], rescan: bool, reload: bool) -> None:
+        """Look at the files heard of (every file, in a rescan); rebuild if a note changed."""
+        self.counts.cycles += 1
+        started = time.perf_counter()
+        if reload and self._settings_changed():
+            self.load()
+            self.counts.rebuilds += 1
+            return
+        now, look, gone = self._look(files, rescan)
+        candidates = [now[p] for p in sorted(look) if p in now]
+        self.counts.looked += len(candidates)
+        parsed = {n.path: n for n in read_notes(self.root, candidates, self.config)}
+        changed = [s for s in candidates if parsed[s.path] != self._known(s.path)]
+        self.stats = now
+        if not changed and not gone:
+            log.debug("nothing changed (%d files looked at)", len(candidates))
+            return
+        ordered = lambda: sorted(self.stats.values(), key=lambda s: s.path)  # noqa: E731
+        done = self.live.apply(ordered, changed, gone, {s.path: parsed[s.path] for s in changed})
+        for s in changed:
+            if s.path not in self.live.by_path:
+                self.aside[s.path] = parsed[s.path]
+            else:
+                self.aside.pop(s.path, None)
+        for path in gone:
+            self.aside.pop(path, None)
+        self.counts.rebuilds += 1
+        self.recorded = False
+        written = self.writer.write(self.live.render())
+        if done.graph:
+            self.want_graph()
+        self.last_cycle = time.monotonic()
+        log.info(
+            "rebuilt in %.0f ms: %s%s",
+            (time.perf_counter() - started) * 1000,
+            _describe(done.changed, done.removed),
+            f"; wrote {', '.join(Path(w).stem for w in written)}" if written else "",
+        )
+
+    def _settings_changed(self) -> bool:
+        try:
+            config = load_config(self.root)
+        except VaultkitError as exc:  # saved half-way, perhaps: wait for the next save
+            log.warning("%s; keeping the settings read before", exc.format())
+            return False
+        if config == self.config:
+            return False
+        log.info("%s changed: reading the vault again", CONFIG_NAME)
+        return True
+
+    def _look(
+        self, files: set[str], rescan: bool
+    ) -> tuple[dict[str, FileStat], set[str], list[str]]:
+        """Give (every file's stat now, the paths to read, the paths gone)."""
+        if rescan:
+            self.counts.rescans += 1
+            now = {s.path: s for s in scan(self.root, self.config)}
+            racy = time.time_ns() - cache.RACY_NS  # a stat this recent cannot vouch for bytes
+            seen = {p for p, s in now.items() if self.stats.get(p) != s or s.mtime_ns >= racy}
+            return now, seen | (files & set(now)), [p for p in self.stats if p not in now]
+        now = dict(self.stats)
+        look: set[str] = set()
+        gone: list[str] = []
+        for rel in files:
+            found = _stat(self.root, rel)
+            if found is None:
+                if now.pop(rel, None) is not None:
+                    gone.append(rel)
+            else:
+                now[rel] = found
+                look.add(rel)
+        return now, look, gone
+
+    def _known(self, path: str) -> Any:
+        note = self.live.by_path.get(path)
+        return note if note is not None else self.aside.get(path)
+
+    def want_graph(self) -> None:
+        """Have the graph drawn again (now, or when the drawing under way ends)."""
+        self.graph.wanted = True
+        self.draw_graph()
+
+    def draw_graph(self) -> None:
+        """Write a finished drawing of the graph; start the next one if it is wanted."""
+        drawn = self.graph.take()
+        if drawn is not None:
+            self.counts.graphs += 1
+            self.last_cycle = time.monotonic()
+            if self.writer.write({self.config.output.path(self.config.output.graph): drawn}):
+                log.info("redrew the referral graph")
+        if self.graph.wanted and not self.graph.running:
+            live = self.live
+            people = live.graph_people()
+            self.graph.start(live.vault, people if self.fork else dict(people), live.today)
+
+    def busy(self) -> bool:
+        """Give whether a drawing or a write is still to come."""
+        return bool(self.graph.running or self.graph.wanted or self.writer.unwritten)
+
+    def record(self, now: float) -> None:
+        """After a while with nothing to do, record the build: a `vaultkit build` by cron
+        then finds nothing to do either."""
+        if self.recorded or self.busy() or now - self.last_cycle < RECORD_AFTER:
+            return
+        self.recorded = True
+        stats = sorted(self.stats.values(), key=lambda s: s.path)
+        key = input_key(self.config, stats, self.live.today)
+        summary = Summary.of(self.live.vault, Outputs({}, {}, tuple(self.live.actions)))
+        newest = max((s.mtime_ns for s in stats), default=0)
+        cache_dir = self.root / self.config.cache_folder
+        remember_build(cache_dir, key, self.root, self.config.output.paths(), summary, newest)
+
+    def save_cache(self) -> None:
+        """Leave the parsed notes in the cache, so that the next build reads none again."""
+        entries: list[cache.Entry] = [
+            (p, s.mtime_ns, s.size, None, self.live.by_path[p])
+            for p, s in sorted(self.stats.items())
+            if p in self.live.by_path
+        ]
+        cache.save(self.root / self.config.cache_folder, self.config, [cache.pack(entries)])
+
+
+class Writer:
+    """Writes generated notes whose bytes changed, under the vault's writer lock."""
+
+    def __init__(self, root: Path, cache_dir: Path, lock_wait: float, first: str) -> None:
+        self.root, self.cache_dir, self.lock_wait, self.first = root, cache_dir, lock_wait, first
+        self.writes = 0
+        self.lock_busy = 0
+        self.unwritten: dict[str, bytes] = {}  # kept back while a build held the lock
+        self._held: dict[str, tuple[bytes, tuple[int, int, int]]] = {}
+
+    def write(self, notes: Mapping[str, bytes]) -> list[str]:
+        """Give the paths written: each note whose bytes differ from the file's, `first`
+        first (the note a save most often changes); none while the lock stays taken."""
+        todo = []
+        for rel in sorted(notes, key=lambda rel: (rel != self.first, rel)):
+            held = self._held.get(rel)
+            # The bytes we left there, in a file nobody touched since: nothing to read.
+            if held is None or held[0] != notes[rel] or _identity(self.root / rel) != held[1]:
+                todo.append(rel)
+        written: list[str] = []
+        if not todo:
+            return written
+        try:
+            with vault_lock(self.cache_dir, self.lock_wait):
+                for rel in todo:
+                    if write_if_changed(self.root / rel, notes[rel]):
+                        written.append(rel)
+                    self._held[rel] = (notes[rel], _identity(self.root / rel))
+                    self.unwritten.pop(rel, None)
+        except LockBusyError as exc:
+            self.lock_busy += 1
+            log.warning("%s; trying again in a moment", exc.format())
+            self.unwritten.update((rel, notes[rel]) for rel in todo)
+        self.writes += len(written)
+        return written
+
+    def retry(self) -> list[str]:
+        """Try again to write what a build's lock kept back."""
+        return self.write(dict(self.unwritten)) if self.unwritten else []
+
+
+class GraphJob:
+    """One drawing of the Referral Graph note at a time, in a child process or a thread."""
+
+    def __init__(self, fork: bool, done: Callable[[], None]) -> None:
+        self.fork = fork
+        self.done = done  # called, on another thread, when a drawing ends
+        self.wanted = False
+        self.running = False
+        self._pid = 0
+        self._result: bytes | None = None
+        self._worker: threading.Thread | None = None
+
+    def take(self) -> bytes | None:
+        """Give the bytes of a drawing that has ended since the last call, if any."""
+        if not self.running or self._worker is None or self._worker.is_alive():
+            return None
+        self.running = False
+        result, self._result = self._result, None
+        return result
+
+    def start(self, vault: Vault, people: Mapping[str, Person], today: date) -> None:
+        """Start drawing this vault's graph (unless `fork`, the caller must leave the vault
+        and the people as they are until the drawing ends)."""
+        from vaultkit.render.graph import render_graph
+
+        self.wanted, self.running = False, True
+        if not self.fork:
+            draw = lambda: render_graph(vault, people, today)  # noqa: E731
+            self._worker = threading.Thread(target=self._draw, args=(draw,), daemon=True)
+            self._worker.start()
+            return
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: draw, hand the bytes over, and leave without cleaning up
+            try:
+                os.close(read_end)
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                view = memoryview(render_graph(vault, people, today))
+                while view:
+                    view = view[os.write(write_end, view) :]
+                os._exit(0)
+            except BaseException:
+                os._exit(1)
+        os.close(write_end)
+        self._pid = pid
+        self._worker = threading.Thread(target=self._collect, args=(pid, read_end), daemon=True)
+        self._worker.start()
+
+    def _draw(self, draw: Callable[[], bytes]) -> None:
+        try:
+            self._result = draw()
+        except Exception:
+            log.exception("drawing the referral graph failed")
+        self.done()
+
+    def _collect(self, pid: int, fd: int) -> None:
+        chunks = []
+        with os.fdopen(fd, "rb") as pipe:
+            while chunk := pipe.read(1 << 20):
+                chunks.append(chunk)
+        _, status = os.waitpid(pid, 0)
+        cancelled, self._pid = self._pid == 0, 0
+        if os.waitstatus_to_exitcode(status) == 0:
+            self._result = b"".join(chunks)
+        elif not cancelled:
+            log.warning("drawing the referral graph failed (exit status %d)", status)
+        self.done()
+
+    def cancel(self) -> None:
+        """Stop the drawing under way, if any (the watcher is stopping)."""
+        self.wanted = False
+        pid, self._pid = self._pid, 0
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        if self._worker is not None:
+            self._worker.join(timeout=10)
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    """Give what tells a file rewritten since we looked: inode, mtime and size."""
+    try:
+        st = path.stat()
+    except OSError:
+        return (0, 0, 0)
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _stat(root: Path, rel: str) -> FileStat | None:
+    try:
+        st = os.stat(root / rel)
+    except OSError:
+        return None
+    return FileStat(rel, st.st_mtime_ns, st.st_size) if stat.S_ISREG(st.st_mode) else None
+
+
+def _describe(changed: Sequence[str], removed: Sequence[str]) -> str:
+    def names(paths: Sequence[str]) -> str:
+        shown = ", ".join(Path(p).stem for p in paths[:3])
+        return shown + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
+    parts = []
+    if changed:
+        parts.append(f"{len(changed)} changed ({names(changed)})")
+    if removed:
+        parts.append(f"{len(removed)} removed ({names(removed)})")
+    return "; ".join(parts) or "no note changed"
