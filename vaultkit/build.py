@@ -7,6 +7,7 @@ reading the vault, the writer lock, and writing only what changed.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from vaultkit.render.graph import render_graph
 from vaultkit.render.index import render_index
 from vaultkit.rules import Action, DueView, due_actions, select
 from vaultkit.timeline import Person, people
-from vaultkit.vault import Progress, Vault, load_vault, resolve_root, scan
+from vaultkit.vault import PARALLEL_THRESHOLD, Progress, Vault, load_vault, resolve_root, scan
 
 
 @dataclass(frozen=True)
@@ -89,13 +90,20 @@ class BuildResult:
         return self.summary.errors
 
 
-def render_outputs(vault: Vault, today: date, *, graph: bool = True) -> Outputs:
+def render_outputs(
+    vault: Vault,
+    today: date,
+    *,
+    graph: bool = True,
+    by_person: Mapping[str, Person] | None = None,
+) -> Outputs:
     """Give every generated note's bytes for the vault as of `today`, keyed by vault path.
 
     With `graph=False` the Referral Graph note (the slow one) is left out.
     """
     config = vault.config
-    by_person = people(vault, today)
+    if by_person is None:
+        by_person = people(vault, today)
     actions = due_actions(vault, by_person, today)
     notes = {
         config.output.path(config.output.index): render_index(
@@ -106,6 +114,43 @@ def render_outputs(vault: Vault, today: date, *, graph: bool = True) -> Outputs:
     if graph:
         notes[config.output.path(config.output.graph)] = render_graph(vault, by_person, today)
     return Outputs(notes, by_person, actions)
+
+
+# The vault a forked graph worker renders: set just before the fork, so the child
+# inherits it instead of receiving a pickled copy.
+_FORKED: tuple[Vault, Mapping[str, Person], date] | None = None
+
+
+def _forked_graph_note(_: object) -> bytes:
+    assert _FORKED is not None
+    return render_graph(*_FORKED)
+
+
+def render_outputs_on_all_cores(vault: Vault, today: date) -> Outputs:
+    """Give the same as render_outputs, with the graph note rendered on another core.
+
+    On a large vault the graph and the rest take about as long as each other, so
+    a forked child renders the graph while this process does the rest.
+    """
+    global _FORKED
+    if (
+        len(vault.notes) < PARALLEL_THRESHOLD
+        or sys.platform != "linux"
+        or (os.cpu_count() or 1) < 2
+    ):
+        return render_outputs(vault, today)
+    import multiprocessing
+
+    by_person = people(vault, today)
+    _FORKED = (vault, by_person, today)
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            graph_note = pool.apply_async(_forked_graph_note, (None,))
+            rest = render_outputs(vault, today, graph=False, by_person=by_person)
+            rest.notes[vault.config.output.path(vault.config.output.graph)] = graph_note.get()
+    finally:
+        _FORKED = None
+    return rest
 
 
 def read(
@@ -154,7 +199,7 @@ def build(
                 last, today, (), config.output.paths(), time.perf_counter() - started, 0
             )
     vault = load_vault(path, config, progress, use_cache=use_cache, stats=stats)
-    outputs = render_outputs(vault, today)
+    outputs = render_outputs_on_all_cores(vault, today)
     written, unchanged = write_outputs(path, config, outputs, lock_wait)
     summary = Summary.of(vault, outputs)
     if use_cache:

@@ -1,0 +1,37 @@
+"""A large vault is read and rendered on every core: the result must not depend on it."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from vaultkit import build as pipeline
+from vaultkit.config import Config
+from vaultkit.vault import PARALLEL_THRESHOLD, load_vault
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from generate_vault import generate  # noqa: E402
+
+TODAY = date(2026, 11, 25)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parallel paths fork, on Linux only")
+def test_parallel_read_and_render_give_what_the_serial_ones_give(tmp_path: Path) -> None:
+    files = generate(tmp_path, 520, seed=7)
+    assert files >= PARALLEL_THRESHOLD
+    vault = load_vault(tmp_path, Config(), use_cache=False)
+    assert len(vault.notes) >= PARALLEL_THRESHOLD
+    serial = pipeline.render_outputs(vault, TODAY)
+    parallel = pipeline.render_outputs_on_all_cores(vault, TODAY)
+    assert sorted(parallel.notes) == sorted(serial.notes)
+    for path, data in serial.notes.items():
+        assert parallel.notes[path] == data, path
+    result = pipeline.build(tmp_path, TODAY, use_cache=False)
+    for path, data in serial.notes.items():
+        assert (tmp_path / path).read_bytes() == data
+    assert result.reread == len(vault.notes) + sum(
+        1 for p in vault.problems if p.code == "conflict-copy"
+    )
