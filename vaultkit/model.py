@@ -33,8 +33,22 @@ SOURCES = (
 )
 
 
-@dataclass(frozen=True)
-class Problem:
+class _Record:
+    """Base of the records: compact (slots) and pickled as their field values.
+
+    Pickling by value keeps the cache small and fast, and works the same on
+    Python 3.10, whose slotted frozen dataclasses cannot be pickled by default.
+    """
+
+    __slots__ = ()
+    __match_args__: tuple[str, ...] = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), tuple(getattr(self, name) for name in self.__match_args__))
+
+
+@dataclass(frozen=True, slots=True)
+class Problem(_Record):
     """Something wrong in the vault, located as precisely as we know."""
 
     path: str
@@ -54,8 +68,8 @@ class Problem:
         return (self.path, self.line or 0, self.field or "", self.code, self.message)
 
 
-@dataclass(frozen=True)
-class Link:
+@dataclass(frozen=True, slots=True)
+class Link(_Record):
     """A wiki link as written: `[[target#heading|alias]]`, or a plain name in a link field."""
 
     target: str
@@ -71,8 +85,8 @@ class Link:
         return self.alias or self.target.rsplit("/", 1)[-1]
 
 
-@dataclass(frozen=True)
-class Task:
+@dataclass(frozen=True, slots=True)
+class Task(_Record):
     """A Markdown checkbox task in a note body, with its Obsidian Tasks due date."""
 
     text: str
@@ -81,8 +95,8 @@ class Task:
     line: int
 
 
-@dataclass(frozen=True)
-class Contact:
+@dataclass(frozen=True, slots=True)
+class Contact(_Record):
     """The CRM fields of a person note (type: contact)."""
 
     org: Link | None = None
@@ -101,8 +115,8 @@ class Contact:
     tags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Meeting:
+@dataclass(frozen=True, slots=True)
+class Meeting(_Record):
     """The CRM fields of a conversation note (type: meeting)."""
 
     date: Day | None = None
@@ -127,8 +141,8 @@ class Meeting:
         return "done"
 
 
-@dataclass(frozen=True)
-class Org:
+@dataclass(frozen=True, slots=True)
+class Org(_Record):
     """The CRM fields of an organisation note (type: org)."""
 
     target: bool = False
@@ -137,8 +151,8 @@ class Org:
     tags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Note:
+@dataclass(frozen=True, slots=True)
+class Note(_Record):
     """One Markdown file of the vault, parsed.
 
     `extra` holds every front-matter field vaultkit does not know, as read, so
