@@ -20,6 +20,7 @@ from vaultkit import graph as vg
 from vaultkit.build import read, render_outputs
 from vaultkit.graph import ME
 from vaultkit.render import graph as views
+from vaultkit.render import graph_formats
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_vault"
 TODAY = date(2026, 11, 25)
@@ -233,7 +234,7 @@ def test_unacted_referrals_are_the_old_names_i_never_reached() -> None:
     refer(g, "A", "Paused", "2026-01-10")
     refer(g, "A", "Ghost", "2026-03-01")
     refer(g, "A", "Undated", referred_by=True)
-    result = views.unacted_referrals(g, TODAY, grace_days=7)
+    result = vg.unacted_referrals(g, TODAY, grace_days=7)
     assert [(u.person, u.since, u.missing) for u in result] == [
         ("Undated", "", False),
         ("Old", "2026-01-10", False),
@@ -258,10 +259,10 @@ def test_stopped_chains_end_in_someone_stuck_for_a_month() -> None:
     refer(g, "A", "Onward", "2026-05-01")
     refer(g, "Onward", "Leaf", "2026-06-01")
     tree = vg.referral_tree(g)
-    result = views.stopped_chains(g, tree, TODAY, stale_days=30)
+    result = vg.stopped_chains(g, tree, TODAY, stale_days=30)
     # Stuck: last moved 2026-09-01, 85 days ago. Moving: 10 days. Soon: a meeting is coming.
     # Onward referred someone on. Leaf met 24 days ago.
-    assert result == [views.Stopped(("A", "Stuck"), "contacted", "2026-09-01")]
+    assert result == [vg.Stopped(("A", "Stuck"), "contacted", "2026-09-01")]
 
 
 # --- warm paths -----------------------------------------------------------------------------
@@ -456,9 +457,22 @@ def test_note_is_byte_identical_for_the_same_vault_and_date() -> None:
 def test_importing_the_package_does_not_import_networkx() -> None:
     code = (
         "import sys, vaultkit.cli, vaultkit.build, vaultkit.graph, vaultkit.render.graph\n"
+        "import vaultkit.graph.build, vaultkit.graph.analytics, vaultkit.graph.writers\n"
+        "import vaultkit.render.graph_formats\n"
         "assert 'networkx' not in sys.modules, 'networkx imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_only_the_graph_package_imports_networkx() -> None:
+    package = Path(vg.__file__).resolve().parent
+    found = [
+        path.relative_to(package.parent).as_posix()
+        for path in package.parent.rglob("*.py")
+        if re.search(r"^\s*(import networkx|from networkx)", path.read_text("utf-8"), re.M)
+        and package not in path.resolve().parents
+    ]
+    assert found == []
 
 
 # --- Mermaid --------------------------------------------------------------------------------
@@ -493,7 +507,7 @@ def hostile_graph() -> Any:
 
 
 def test_mermaid_labels_are_escaped_and_ids_are_safe() -> None:
-    lines, left_out = views.mermaid(hostile_graph(), 60)
+    lines, left_out = graph_formats.mermaid(hostile_graph(), 60)
     assert lines[0] == "flowchart LR" and left_out == ""
     node_line = re.compile(r'^  n\d+(\["[^"]*"\]|\(\["[^"]*"\]\)|\{\{"[^"]*"\}\})$')
     nodes = [ln for ln in lines[1:] if not re.match(r"^  (n\d+ -|classDef|class )", ln)]
@@ -504,11 +518,11 @@ def test_mermaid_labels_are_escaped_and_ids_are_safe() -> None:
         assert label is not None
         bare = re.sub(r"#\d+;", "", label.group(1))  # what is left beside the entity codes
         assert not set(bare) & set('"[]{}|<>;#`%\\&')
-    assert views.mermaid_text("Zoë 李") == "Zoë 李"
-    assert views.mermaid_text('a"b') == "a#34;b"
-    assert views.mermaid_text("<b>") == "#60;b#62;"
-    assert views.mermaid_text("x | y") == "x #124; y"
-    assert views.mermaid_text("line\nbreak") == "line break"
+    assert graph_formats.mermaid_text("Zoë 李") == "Zoë 李"
+    assert graph_formats.mermaid_text('a"b') == "a#34;b"
+    assert graph_formats.mermaid_text("<b>") == "#60;b#62;"
+    assert graph_formats.mermaid_text("x | y") == "x #124; y"
+    assert graph_formats.mermaid_text("line\nbreak") == "line break"
 
 
 def test_mermaid_trims_a_large_graph_to_its_most_connected_nodes() -> None:
@@ -519,7 +533,7 @@ def test_mermaid_trims_a_large_graph_to_its_most_connected_nodes() -> None:
     knows(g, *names[:10])
     for i in range(10, 100):
         refer(g, names[i % 10], names[i])  # p000…p009 are the hubs
-    lines, left_out = views.mermaid(g, 11)
+    lines, left_out = graph_formats.mermaid(g, 11)
     shown = [ln for ln in lines if re.match(r'^  n\d+\W*"', ln)]
     assert len(shown) == 11
     assert all(f'"{n}"' in "\n".join(shown) for n in names[:10])
@@ -549,7 +563,7 @@ def test_the_real_mermaid_parser_accepts_the_note_and_hostile_names(tmp_path: Pa
     shutil.copy(CHECK_SCRIPT, tmp_path / "check.mjs")
     note_bytes = render_outputs(read(SAMPLE), TODAY).notes["CRM/Referral Graph.md"]
     (tmp_path / "note.md").write_bytes(note_bytes)
-    (tmp_path / "hostile.mmd").write_text("\n".join(views.mermaid(hostile_graph(), 60)[0]))
+    (tmp_path / "hostile.mmd").write_text("\n".join(graph_formats.mermaid(hostile_graph(), 60)[0]))
     (tmp_path / "broken.mmd").write_text('flowchart LR\n  n0["a " b"]\n')
     done = subprocess.run(
         ["node", "check.mjs", "note.md", "hostile.mmd"],
@@ -627,7 +641,7 @@ def parse_dot(text: str) -> tuple[dict[str, dict[str, str]], dict[tuple[str, str
 
 def test_dot_quotes_every_name_and_reads_back() -> None:
     g = hostile_graph()
-    text = views.to_dot(g)
+    text = graph_formats.to_dot(g)
     nodes, edges = parse_dot(text)
     assert set(nodes) == set(g)
     assert set(edges) == set(g.edges)
@@ -644,7 +658,7 @@ def test_graphviz_reads_our_dot() -> None:
     g = hostile_graph()
     g.remove_node("back\\slash `tick` %% comment")  # Graphviz keeps \\ doubled in an id
     done = subprocess.run(
-        ["dot", "-Tjson"], input=views.to_dot(g), capture_output=True, text=True, check=True
+        ["dot", "-Tjson"], input=graph_formats.to_dot(g), capture_output=True, text=True, check=True
     )
     data = json.loads(done.stdout)
     assert {o["name"] for o in data["objects"]} == set(g)
@@ -679,7 +693,7 @@ def test_trimmed_map_is_the_connected_core_not_the_busiest_orgs() -> None:
     knows(g, "A")
     refer(g, "A", "B")
     refer(g, "B", "C")
-    lines, left_out = views.mermaid(g, 6)
+    lines, left_out = graph_formats.mermaid(g, 6)
     shown = "\n".join(lines)
     for name in ("me", "A", "B", "C", "p00", "p01"):
         assert f'"{name}"' in shown

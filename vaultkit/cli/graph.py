@@ -22,6 +22,7 @@ from vaultkit.cli.base import (
 from vaultkit.errors import UsageError
 from vaultkit.io import atomic_write
 from vaultkit.render import graph as views
+from vaultkit.render import graph_formats
 
 
 @cli.group(name="graph")
@@ -122,7 +123,7 @@ def path(target: str, vault: str, today: date | None, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(views.FORMATS),
+    type=click.Choice(graph_formats.FORMATS),
     default="json",
     show_default=True,
     help="json is networkx's node-link format; svg and png need Graphviz's dot.",
@@ -137,7 +138,7 @@ def export(vault: str, today: date | None, fmt: str, output: Path | None) -> Non
     """Write the whole referral graph in one format, to standard output or --output."""
     if output is None and fmt == "png" and is_terminal():
         raise UsageError("png is binary: give --output FILE or redirect standard output")
-    data = views.export(pipeline.read(vault), resolve_today(today), fmt)
+    data = graph_formats.export(pipeline.read(vault), resolve_today(today), fmt)
     if output is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)

@@ -1,97 +1,28 @@
-"""The referral graph as of a day: dead ends, the report, and its views as text.
+"""The referral graph note and the report behind it: every analytic as of a day, warm
+paths in words, and the Referral Graph note itself.
 
-graph.py gives the graph and its date-free analytics. What depends on `today`
-(dead ends), the sentences, the Referral Graph note, Mermaid, DOT and the export
-formats are here. Nothing here imports networkx: graph.py does, inside the
-functions that build or write a graph.
+vaultkit.graph gives the graph and its analytics; render/graph_formats.py gives the Mermaid
+map, DOT and the export formats. Nothing here imports networkx.
 """
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from vaultkit import graph as vg
-from vaultkit.errors import ExportError, NotFoundError, UsageError
+from vaultkit.errors import NotFoundError
 from vaultkit.graph import ME, Graph, Tree
 from vaultkit.links import name_key
 from vaultkit.model import to_data
+from vaultkit.render.graph_formats import mermaid, node_label
 from vaultkit.render.markdown import GENERATED_NOTICE, escape, finish, front_matter, link, table
 from vaultkit.timeline import Person, people
 from vaultkit.vault import Vault
 
-STALE_DAYS = 30  # a chain whose end has not moved for this long has stopped
 ROWS = 20  # rows per table in the note; `vaultkit graph stats` lists them all
-MAX_EDGES = 400  # Mermaid refuses a flowchart of more than 500 edges by default
-FORMATS = ("json", "graphml", "gexf", "dot", "mermaid", "svg", "png")
-_MERMAID_SAFE = frozenset(" .,-_'")
-
-
-@dataclass(frozen=True)
-class Unacted:
-    """A referral I never acted on: who, suggested by whom, where and since when."""
-
-    person: str
-    by: tuple[str, ...]
-    meeting: str
-    since: str
-    missing: bool
-
-
-def unacted_referrals(g: Graph, today: date, grace_days: int = 7) -> list[Unacted]:
-    """Give the people someone introduced whom I never reached, once grace_days have passed."""
-    out, view = [], vg.graph_view(g)
-    newer = (today - timedelta(days=grace_days)).isoformat()  # ISO dates sort as text
-    for v, introducers in view.by.items():
-        a = view.node[v]
-        if a.get("reached") or a.get("status") not in ("", "active"):
-            continue
-        ups = sorted(introducers)
-        edges = [view.succ[u][v] for u in ups]
-        dated = sorted((d["date"], d.get("meeting", "")) for d in edges if d.get("date"))
-        since, meeting = dated[0] if dated else ("", "")
-        if since > newer:
-            continue
-        out.append(Unacted(v, tuple(ups), meeting, since, bool(a.get("missing"))))
-    out.sort(key=lambda u: (u.since, u.person))
-    return out
-
-
-@dataclass(frozen=True)
-class Stopped:
-    """A chain from me that stopped: its people, the last one's stage, when it last moved."""
-
-    chain: tuple[str, ...]
-    stage: str
-    last: str
-
-
-def stopped_chains(
-    g: Graph, tree: Tree, today: date, stale_days: int = STALE_DAYS
-) -> list[Stopped]:
-    """Give the chains of two or more people ending in someone who referred nobody and has not
-    moved for stale_days (a coming meeting counts as moving)."""
-    out, view = [], vg.graph_view(g)
-    newer = (today - timedelta(days=stale_days)).isoformat()
-    for v in tree.order:
-        a = view.node[v]
-        if v in view.told or tree.depth[v] < 2 or a.get("status") not in ("", "active"):
-            continue
-        if a.get("stage") == "scheduled":
-            continue  # a meeting is coming: the chain is moving
-        dates = [view.succ[u][v].get("date", "") for u in view.by.get(v, ())]
-        last = max([a.get("last", ""), *dates])
-        if last > newer:
-            continue
-        stage = "no note" if a.get("missing") else str(a.get("stage") or "identified")
-        out.append(Stopped(tree.chain(v), stage, last))
-    out.sort(key=lambda s: (s.last, s.chain))
-    return out
 
 
 @dataclass(frozen=True)
@@ -106,8 +37,8 @@ class Report:
     betweenness: vg.Betweenness = field(hash=False)
     connectors: tuple[vg.Connector, ...]
     yields: tuple[vg.Yield, ...]
-    unacted: tuple[Unacted, ...]
-    stopped: tuple[Stopped, ...]
+    unacted: tuple[vg.Unacted, ...]
+    stopped: tuple[vg.Stopped, ...]
     paths: tuple[vg.WarmPath, ...]
 
     @property
@@ -147,8 +78,8 @@ def _analyse(vault: Vault, today: date, by_path: Mapping[str, Person]) -> Report
         between,
         tuple(vg.connectors(g, tree, between.values)),
         tuple(vg.yields(g)),
-        tuple(unacted_referrals(g, today, vault.config.rules.referral_days_after)),
-        tuple(stopped_chains(g, tree, today)),
+        tuple(vg.unacted_referrals(g, today, vault.config.rules.referral_days_after)),
+        tuple(vg.stopped_chains(g, tree, today)),
         tuple(vg.warm_paths(g, targets)),
     )
 
@@ -174,10 +105,6 @@ def report_data(report: Report) -> dict[str, Any]:
 # --- warm paths in words -------------------------------------------------------------------
 
 
-def _label(g: Graph, n: str) -> str:
-    return str(g.nodes[n].get("label") or n)
-
-
 def _state(g: Graph, n: str) -> str:
     a = g.nodes[n]
     if a.get("kind") != "person":
@@ -189,7 +116,7 @@ def _state(g: Graph, n: str) -> str:
 
 def hop_sentence(g: Graph, hop: vg.Hop) -> str:
     """Give a sentence saying how the two ends of a hop are connected."""
-    u, v = _label(g, hop.source), _label(g, hop.target)
+    u, v = node_label(g, hop.source), node_label(g, hop.target)
     if hop.kind == "works_at":
         return f"{u} works at {v}"
     if hop.kind == "colleague":
@@ -243,147 +170,6 @@ def warm_path_to(vault: Vault, today: date, target: str) -> dict[str, Any]:
     return {"kind": rg.graph.nodes[node]["kind"], **path_data(rg.graph, path)}
 
 
-# --- Mermaid and DOT -----------------------------------------------------------------------
-
-
-def mermaid_text(text: str) -> str:
-    """Give text safe in a quoted Mermaid label: all but letters, digits and .,-_' as #code;."""
-    text = " ".join(text.split())
-    return "".join(ch if ch.isalnum() or ch in _MERMAID_SAFE else f"#{ord(ch)};" for ch in text)
-
-
-def mermaid(g: Graph, max_nodes: int, tree: Tree | None = None) -> tuple[list[str], str]:
-    """Give a Mermaid flowchart of the graph's most connected nodes, and what it left out."""
-    kept = sorted(_most_connected(g, max_nodes, tree))
-    ids = {n: f"n{i}" for i, n in enumerate(kept)}
-    lines = ["flowchart LR"]
-    shapes = {"me": '(["{}"])', "org": '{{{{"{}"}}}}'}
-    classes: dict[str, list[str]] = {}
-    for n in kept:
-        a = g.nodes[n]
-        kind = str(a.get("kind", "person"))
-        lines.append(f"  {ids[n]}" + shapes.get(kind, '["{}"]').format(mermaid_text(_label(g, n))))
-        cls = "missing" if a.get("missing") else kind if kind != "person" else ""
-        cls = cls or ("met" if a.get("met") else "")
-        if cls:
-            classes.setdefault(cls, []).append(ids[n])
-    edges = sorted(
-        (int(ids[u][1:]), int(ids[v][1:]), d.get("kind") == "works_at")
-        for u, v, d in g.edges(data=True)
-        if u in ids and v in ids
-    )
-    lines += [f"  n{u} {'-.->' if dotted else '-->'} n{v}" for u, v, dotted in edges[:MAX_EDGES]]
-    lines += [
-        "  classDef me fill:#fff3cd,stroke:#b8860b",
-        "  classDef met fill:#d4edda,stroke:#2e7d32",
-        "  classDef missing stroke-dasharray:4 3",
-        "  classDef org fill:#e8eaf6,stroke:#3949ab",
-    ]
-    lines += [f"  class {','.join(members)} {cls}" for cls, members in sorted(classes.items())]
-    said = []
-    if len(kept) < len(g):
-        left = {"person": 0, "org": 0}
-        for n, a in g.nodes(data=True):
-            if n not in ids:
-                left[a.get("kind", "person")] = left.get(a.get("kind", "person"), 0) + 1
-        said.append(
-            f"The map shows the {len(kept)} most connected of {len(g):,} nodes; left out: "
-            f"{left['person']:,} people and {left['org']:,} organisations."
-        )
-    if len(edges) > MAX_EDGES:
-        said.append(f"It shows {MAX_EDGES} of the {len(edges)} links between them.")
-    if said:
-        said.append("`vaultkit graph export` gives the whole graph.")
-    return lines, " ".join(said)
-
-
-def _most_connected(g: Graph, max_nodes: int, tree: Tree | None) -> set[str]:
-    """Give me and up to max_nodes - 1 others: the people with the most introductions, each
-    with their chain from me so the map stays connected, then the organisations where
-    most of those people work (ranking all nodes by degree kept only organisations)."""
-    if len(g) <= max_nodes:
-        return set(g)
-    view, tree = vg.graph_view(g), tree or vg.referral_tree(g)
-    score = {n: len(view.told.get(n, ())) + len(view.by.get(n, ())) for n in tree.order}
-    orgs: dict[str, int] = {}
-    kept, room = {ME}, max_nodes - 1 - min(max_nodes // 6, 10)  # leave room for orgs
-    ranked = sorted(score, key=lambda n: (-score[n], n))
-    for n in ranked:
-        new = [p for p in tree.chain(n) if p not in kept]
-        if len(kept) + len(new) <= room:
-            kept.update(new)
-        if len(kept) >= room:
-            break
-    for p in kept:
-        for o, d in view.succ[p].items():
-            if d.get("kind") == "works_at":
-                orgs[o] = orgs.get(o, 0) + 1
-    for o in sorted(orgs, key=lambda o: (-orgs[o], o)):
-        if len(kept) < max_nodes and orgs[o] > 1:
-            kept.add(o)
-    for n in ranked:  # any room left: more people, each next to someone shown
-        if len(kept) >= max_nodes:
-            break
-        if tree.parent[n] in kept:
-            kept.add(n)
-    return kept
-
-
-def _dot(value: Any) -> str:
-    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    # Graphviz keeps \\ and \" inside quotes; a label turns \\ back into one backslash.
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def to_dot(g: Graph) -> str:
-    """Give the graph in Graphviz's DOT language, every id and value quoted."""
-    lines = ["digraph referrals {", "  rankdir=LR;"]
-    for n in sorted(g):
-        a = g.nodes[n]
-        attrs = ", ".join(f"{k}={_dot(v)}" for k, v in sorted(a.items()))
-        lines.append(f"  {_dot(n)} [{attrs}];")
-    for u, v in sorted(g.edges):
-        attrs = ", ".join(f"{k}={_dot(x)}" for k, x in sorted(g.succ[u][v].items()))
-        lines.append(f"  {_dot(u)} -> {_dot(v)} [{attrs}];")
-    return "\n".join([*lines, "}"]) + "\n"
-
-
-def export(vault: Vault, today: date, fmt: str) -> bytes:
-    """Give the vault's referral graph in one of FORMATS, as bytes."""
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format '{fmt}'; known: {', '.join(FORMATS)}")
-    g = vg.build_graph(vault, people(vault, today)).graph
-    if fmt in ("json", "graphml", "gexf"):
-        text = vg.write(g, fmt)
-        if fmt == "gexf":  # networkx stamps the clock's date: the same graph gives the same bytes
-            text = re.sub(r'lastmodifieddate="[^"]*"', f'lastmodifieddate="{today}"', text)
-        return text.encode("utf-8")
-    if fmt == "mermaid":
-        return ("\n".join(mermaid(g, g.number_of_nodes())[0]) + "\n").encode("utf-8")
-    dot = to_dot(g)
-    return dot.encode("utf-8") if fmt == "dot" else graphviz(dot, fmt)
-
-
-def graphviz(dot: str, fmt: str) -> bytes:
-    """Give DOT text drawn by Graphviz's `dot` program as svg or png bytes."""
-    program = shutil.which("dot")
-    if program is None:
-        raise ExportError(
-            f"--format {fmt} needs Graphviz's `dot` program, which is not installed "
-            "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz); "
-            "--format dot or mermaid need nothing else"
-        )
-    try:
-        done = subprocess.run(
-            [program, f"-T{fmt}"], input=dot.encode("utf-8"), capture_output=True, timeout=300
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ExportError(f"Graphviz's dot failed: {exc}") from exc
-    if done.returncode != 0:
-        raise ExportError(f"Graphviz's dot failed: {done.stderr.decode(errors='replace').strip()}")
-    return done.stdout
-
-
 # --- the note ------------------------------------------------------------------------------
 
 
@@ -400,7 +186,7 @@ class _Cells:
         if note is not None:
             return link(note)
         no_note = " (no note)" if a.get("missing") and a.get("kind") == "person" else ""
-        return escape(_label(self.g, n)) + no_note
+        return escape(node_label(self.g, n)) + no_note
 
     def chain(self, nodes: Sequence[str]) -> str:
         return " → ".join(self.node(n) for n in nodes)
@@ -554,5 +340,5 @@ def _dead_ends(report: Report, cell: _Cells) -> list[str]:
         ["Chain", "Stopped at", "Last movement"],
         "None.",
     )
-    out += ["", f"A chain stops when its last person has not moved for {STALE_DAYS} days."]
+    out += ["", f"A chain stops when its last person has not moved for {vg.STALE_DAYS} days."]
     return out
