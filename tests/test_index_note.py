@@ -12,7 +12,7 @@ from conftest import MakeVault, note
 
 from vaultkit import build as pipeline
 from vaultkit.config import load_config
-from vaultkit.errors import ConfigError
+from vaultkit.errors import ConfigError, EditRefusedError
 from vaultkit.render.markdown import escape
 
 TODAY = date(2026, 3, 1)
@@ -278,6 +278,41 @@ def test_output_name_and_folder_are_configurable(tmp_path: Path, make_vault: Mak
 
 
 @pytest.mark.parametrize(
+    ("files", "mine"),
+    [
+        # A note of the user's at the default path of a generated note.
+        ({"CRM/Due Actions.md": "My own list of things to do.\n"}, "CRM/Due Actions.md"),
+        # The settings name a generated note after one of the user's notes.
+        (
+            {"vaultkit.toml": '[output]\nfolder = "People"\nindex = "Ann"\n'},
+            "People/Ann.md",
+        ),
+    ],
+)
+def test_build_never_overwrites_a_users_note(
+    tmp_path: Path, make_vault: MakeVault, files: dict[str, str], mine: str
+) -> None:
+    root = make_vault(tmp_path, {"People/Ann.md": note("type: contact\n", "Ann's notes.\n")})
+    make_vault(root, files)
+    before = {p: p.read_bytes() for p in root.rglob("*.md")}
+    with pytest.raises(EditRefusedError, match="not a note vaultkit generated") as info:
+        pipeline.build(root, TODAY)
+    assert info.value.path == mine
+    assert {p: p.read_bytes() for p in root.rglob("*.md")} == before  # nothing written
+
+
+def test_build_rewrites_its_own_note_even_when_edited(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    root = make_vault(tmp_path, {"People/Ann.md": note("type: contact\n")})
+    pipeline.build(root, TODAY)
+    index = root / INDEX
+    index.write_bytes(index.read_bytes().replace(b"\n", b"\r\n") + b"typed by hand\r\n")
+    assert INDEX in pipeline.build(root, TODAY).written
+    assert b"typed by hand" not in index.read_bytes()
+
+
+@pytest.mark.parametrize(
     ("toml", "message"),
     [
         ("[limits\nmax_file_bytes = 1\n", r"vaultkit\.toml: not valid TOML.*line 1"),
@@ -291,6 +326,8 @@ def test_output_name_and_folder_are_configurable(tmp_path: Path, make_vault: Mak
         ('[rules]\ndisabled = ["nope"]\n', r"rules\.disabled must list rule names"),
         ('[output]\nindex = "X"\ndue = "X"\n', r"must differ"),
         (b"x = '\xff'\n", r"not UTF-8"),
+        ('[output]\nfolder = "../outside"\n', r"output\.folder must stay inside the vault"),
+        ('[output]\nindex = "../../Index"\n', r"output\.index must stay inside the vault"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, toml: str | bytes, message: str) -> None:

@@ -15,7 +15,8 @@ from datetime import date
 from pathlib import Path
 
 from vaultkit.config import Config, load_config
-from vaultkit.io import vault_lock, write_if_changed
+from vaultkit.errors import EditRefusedError
+from vaultkit.io import holds_user_text, vault_lock, write_if_changed
 from vaultkit.manifest import input_key, last_build, remember_build
 from vaultkit.model import Problem
 from vaultkit.render.due import next_action_cells, render_due
@@ -168,6 +169,14 @@ def write_outputs(
     written: list[str] = []
     unchanged: list[str] = []
     with vault_lock(root / config.cache_folder, lock_wait):
+        for rel in sorted(outputs.notes):
+            if holds_user_text(root / rel):
+                raise EditRefusedError(
+                    "not a note vaultkit generated, so it is left as it is and nothing was "
+                    "written: move it aside, or name the generated notes otherwise in "
+                    "vaultkit.toml's [output]",
+                    rel,
+                )
         for rel, data in sorted(outputs.notes.items()):
             (written if write_if_changed(root / rel, data) else unchanged).append(rel)
     return tuple(written), tuple(unchanged)

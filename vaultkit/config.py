@@ -108,6 +108,16 @@ def _str(value: Any, key: str, path: str) -> str:
     return value
 
 
+def _inside(value: str, key: str, path: str) -> None:
+    """Refuse `value`, a vault-relative path, if it would lead out of the vault."""
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith(("/", "\\")) or ".." in parts or parts[0][1:2] == ":":
+        raise ConfigError(
+            f"{key} must stay inside the vault (a relative path without `..`), not {value!r}",
+            path,
+        )
+
+
 def _table(data: dict[str, Any], key: str, path: str) -> dict[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, dict):
@@ -156,6 +166,8 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME) -> Config:
         for f in fields(OutputConfig)
         if f.name in out_data
     }
+    for key, value in out_values.items():
+        _inside(value.strip("/"), f"output.{key}", path)  # a leading / means the vault root
     output = replace(OutputConfig(), **out_values)
     if len(set(output.paths())) != 3:
         raise ConfigError("output.index, output.due and output.graph must differ", path)

@@ -69,6 +69,32 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
+def holds_user_text(path: Path) -> bool:
+    """Give whether `path` is a file with bytes but no `generated_by: vaultkit` front-matter.
+
+    Such a file is a user's note (or anything else), never to be overwritten by a
+    generated note; a missing or empty file holds nothing.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    if not head.strip():
+        return False
+    lines = head.decode("utf-8", "replace").lstrip("\ufeff").splitlines()
+    if not lines or lines[0].strip() != "---":
+        return True
+    for line in lines[1:]:
+        if line.strip() in ("---", "..."):
+            break
+        if line.strip().replace(" ", "") == "generated_by:vaultkit":
+            return False
+    return True
+
+
 @contextlib.contextmanager
 def vault_lock(cache_dir: Path, wait: float = 5.0) -> Iterator[None]:
     """Hold the vault's writer lock, waiting up to `wait` seconds for another holder.
