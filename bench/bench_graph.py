@@ -54,7 +54,7 @@ def main() -> None:
     for _ in range(args.runs):
         t0 = time.perf_counter()
         with vg.paused_gc():  # as analyse() runs them
-            rg = vg.build_graph(vault, by_path)
+            rg = vg.build_graph(vault, by_path, args.today)
             t1 = time.perf_counter()
             g = rg.graph
             tree = vg.referral_tree(g)

@@ -21,6 +21,7 @@ from vaultkit.build import read, render_outputs
 from vaultkit.graph import ME
 from vaultkit.render import graph as views
 from vaultkit.render import graph_formats
+from vaultkit.timeline import people
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_vault"
 TODAY = date(2026, 11, 25)
@@ -385,7 +386,7 @@ def vault_dir(tmp_path: Path) -> Path:
 
 def test_graph_of_a_vault(vault_dir: Path) -> None:
     vault = read(vault_dir)
-    rg = vg.build_graph(vault, {})
+    rg = vg.build_graph(vault, {}, TODAY)
     g = rg.graph
     # Names are ids; the two Jo notes clash, so their paths are; "Me" would clash with me.
     assert rg.ids["People/Work/Jo.md"] == "People/Work/Jo"
@@ -422,9 +423,45 @@ def test_graph_of_a_vault(vault_dir: Path) -> None:
 
 def test_a_missing_person_and_org_of_one_name_get_two_nodes(tmp_path: Path) -> None:
     note(tmp_path, "People/Ann.md", 'type: contact\norg: "Zed"\nreferred_by: "[[Zed]]"')
-    g = vg.build_graph(read(tmp_path), {}).graph
+    g = vg.build_graph(read(tmp_path), {}, TODAY).graph
     assert g.nodes["Zed"]["kind"] == "person"
     assert g.nodes["Zed (no note)"]["kind"] == "org"
+
+
+def test_a_person_without_a_note_is_met_once_a_done_meeting_names_them(tmp_path: Path) -> None:
+    # Ann (a note) suggested Zoe and Yan on 2026-02-01; none of the three others has a note.
+    # Zoe: in a past meeting with no status (done) on 2026-03-01 and one marked done on
+    # 2026-05-01: met, reached, last moved 2026-05-01. Yan: only in a cancelled meeting.
+    # Wes: only in a meeting on 2026-12-10, after TODAY (scheduled). Neither is met.
+    note(tmp_path, "People/Ann.md", "type: contact")
+    meetings = {
+        "2026-02-01 Ann": 'with: ["[[Ann]]"]\nreferrals: ["[[Zoe]]", "[[Yan]]"]',
+        "2026-03-01 Zoe": 'with: ["[[Zoe]]"]',
+        "2026-05-01 Zoe": 'with: ["[[Zoe]]"]\nstatus: done',
+        "2026-04-01 Yan": 'with: ["[[Yan]]"]\nstatus: cancelled',
+        "2026-12-10 Wes": 'with: ["[[Wes]]"]',
+    }
+    for name, fields in meetings.items():
+        note(tmp_path, f"Meetings/{name}.md", f"type: meeting\ndate: {name[:10]}\n{fields}")
+    vault = read(tmp_path)
+    g = vg.build_graph(vault, people(vault, TODAY), TODAY).graph
+    met = {n: (a["met"], a["reached"], a["last"]) for n, a in g.nodes(data=True) if a["missing"]}
+    assert met == {
+        "Zoe": (True, True, "2026-05-01"),
+        "Yan": (False, False, ""),
+        "Wes": (False, False, ""),
+    }
+    # Met: Ann (her note's stage) and Zoe. Ann's yield: suggested Zoe and Yan → reached
+    # Zoe → met Zoe → neither referred anyone on. Only Yan is a referral never acted on.
+    report = views.analyse(vault, TODAY)
+    assert report.counts["met"] == 2
+    assert report.yields == (vg.Yield("Ann", 2, 1, 1, 0),)
+    assert [(u.person, u.since) for u in report.unacted] == [("Yan", "2026-02-01")]
+    # Both chains from Ann stopped (no move within 30 days of TODAY), Zoe's at her meeting.
+    assert [(s.chain, s.last) for s in report.stopped] == [
+        (("Ann", "Yan"), "2026-02-01"),
+        (("Ann", "Zoe"), "2026-05-01"),
+    ]
 
 
 # --- the note on the sample vault -----------------------------------------------------------

@@ -8,6 +8,7 @@ import gc
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from vaultkit.links import name_key
@@ -40,15 +41,17 @@ def note_ids(notes: Iterable[Note]) -> dict[str, str]:
 class _Builder:
     """Builds the graph of one vault, collecting what it had to leave out as problems."""
 
-    def __init__(self, vault: Vault, by_path: Mapping[str, Person]) -> None:
+    def __init__(self, vault: Vault, by_path: Mapping[str, Person], today: date) -> None:
         import networkx as nx
 
         self.vault, self.g, self.problems = vault, nx.DiGraph(), list[Problem]()
+        self.today = today
         self.nodes: list[tuple[str, dict[str, Any]]] = []  # added in one call, as edges are
         nodes = [n for n in vault.notes if n.kind in ("contact", "org")]
         self.ids = note_ids(nodes)
         self.taken = {name_key(i) for i in self.ids.values()} | {name_key(ME)}
         self.missing: dict[tuple[str, str], str] = {}
+        self.unnoted: dict[str, dict[str, Any]] = {}  # a person without a note → attributes
         self.seen: dict[tuple[str, tuple[str, ...]], str] = {}
         self.orgs: set[str] = set()
         self.told: dict[str, list[str]] = {}  # person → the people they introduced
@@ -99,11 +102,22 @@ class _Builder:
                 node = f"{text} (no note)" if n == 2 else f"{text} (no note {n})"
             self.taken.add(name_key(node))
             self.missing[key] = node
-            self.nodes.append((node, _attrs(missing_kind, text, missing=True)))
+            attrs = _attrs(missing_kind, text, missing=True)
+            self.nodes.append((node, attrs))
+            if missing_kind == "person":
+                self.unnoted[node] = attrs
             if missing_kind == "org":
                 self.orgs.add(node)
         self.seen[(link.target, kinds)] = self.missing[key]  # no note, from any folder
         return self.missing[key]
+
+    def met(self, found: Iterable[str | None], day: str) -> None:
+        """Mark the people without a note whom a done meeting names as met that day, as
+        timeline.stage_of does for a contact note."""
+        for node in found:
+            attrs = self.unnoted.get(node) if node is not None else None
+            if attrs is not None:
+                attrs.update(met=True, reached=True, last=max(attrs["last"], day))
 
     def referral(self, u: str, v: str, referred_by: bool, meeting: str = "", day: str = "") -> None:
         data = self.edges.get((u, v))
@@ -136,6 +150,8 @@ class _Builder:
             if note.kind != "meeting" or m is None or m.status == "cancelled":
                 continue
             found = [self.node(x, note, ("contact",), "person") for x in m.with_]
+            if m.date and m.date <= self.today and m.effective_status(self.today) == "done":
+                self.met(found, m.date.isoformat())
             if not m.referrals:
                 continue  # its people are nodes now; only referrals make edges
             met = sorted({w for w in found if w is not None})
@@ -195,10 +211,11 @@ def _cycles(g: Graph, told: Mapping[str, list[str]], introduced: set[str]) -> li
     return problems
 
 
-def build_graph(vault: Vault, by_path: Mapping[str, Person]) -> ReferralGraph:
-    """Give the referral graph of a vault, with the people's stages from timeline.people."""
+def build_graph(vault: Vault, by_path: Mapping[str, Person], today: date) -> ReferralGraph:
+    """Give the referral graph of a vault as of `today`: contact notes carry their stages from
+    timeline.people; a person without a note is met once a done meeting names them."""
     with paused_gc():
-        return _Builder(vault, by_path).build()
+        return _Builder(vault, by_path, today).build()
 
 
 @contextmanager

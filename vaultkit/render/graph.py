@@ -54,7 +54,7 @@ def analyse(vault: Vault, today: date, by_path: Mapping[str, Person] | None = No
 
 
 def _analyse(vault: Vault, today: date, by_path: Mapping[str, Person]) -> Report:
-    rg = vg.build_graph(vault, by_path)
+    rg = vg.build_graph(vault, by_path, today)
     g = rg.graph
     tree = vg.referral_tree(g)
     between = vg.betweenness(g)
@@ -162,7 +162,7 @@ def find_node(rg: vg.ReferralGraph, vault: Vault, text: str) -> str:
 
 def warm_path_to(vault: Vault, today: date, target: str) -> dict[str, Any]:
     """Give the warm path from me to a person or organisation, as data with a sentence per hop."""
-    rg = vg.build_graph(vault, people(vault, today))
+    rg = vg.build_graph(vault, people(vault, today), today)
     node = find_node(rg, vault, target)
     path = vg.warm_path(rg.graph, node)
     if path is None:

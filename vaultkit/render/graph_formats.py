@@ -134,7 +134,7 @@ def export(vault: Vault, today: date, fmt: str) -> bytes:
     """Give the vault's referral graph in one of FORMATS, as bytes."""
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}'; known: {', '.join(FORMATS)}")
-    g = vg.build_graph(vault, people(vault, today)).graph
+    g = vg.build_graph(vault, people(vault, today), today).graph
     if fmt in ("json", "graphml", "gexf"):
         text = vg.write(g, fmt)
         if fmt == "gexf":  # networkx stamps the clock's date: the same graph gives the same bytes
