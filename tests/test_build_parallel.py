@@ -13,7 +13,7 @@ from vaultkit.config import Config
 from vaultkit.vault import PARALLEL_THRESHOLD, load_vault
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from generate_vault import generate  # noqa: E402
+from generate_vault import generate
 
 TODAY = date(2026, 11, 25)
 
