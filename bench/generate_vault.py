@@ -54,26 +54,69 @@ ORG_B = _words(
     "Learning Energy Foods Mobility Media Robotics Security Works"
 )
 INDUSTRIES = (
-    "digital health", "B2B SaaS", "fintech", "insurance", "logistics", "edtech",
-    "UX research consultancy", "public sector", "retail", "media",
+    "digital health",
+    "B2B SaaS",
+    "fintech",
+    "insurance",
+    "logistics",
+    "edtech",
+    "UX research consultancy",
+    "public sector",
+    "retail",
+    "media",
 )
 ROLES = (
-    "UX Researcher", "Senior UX Researcher", "Research Operations Lead", "Product Manager",
-    "Senior Product Manager", "Product Designer", "Design Manager", "Data Analyst",
-    "Head of UX Research", "Director of Product", "Research Consultant", "Staff Researcher",
-    "Content Designer", "Engineering Manager", "VP Product", "Recruiter",
+    "UX Researcher",
+    "Senior UX Researcher",
+    "Research Operations Lead",
+    "Product Manager",
+    "Senior Product Manager",
+    "Product Designer",
+    "Design Manager",
+    "Data Analyst",
+    "Head of UX Research",
+    "Director of Product",
+    "Research Consultant",
+    "Staff Researcher",
+    "Content Designer",
+    "Engineering Manager",
+    "VP Product",
+    "Recruiter",
 )
 HARD_ROLES = (
-    "Head of Research, EMEA", "Director: Product & Design", "Lead Researcher (contract)",
-    "Manager, Research Ops #2 team", "PM - Growth: Activation",
+    "Head of Research, EMEA",
+    "Director: Product & Design",
+    "Lead Researcher (contract)",
+    "Manager, Research Ops #2 team",
+    "PM - Growth: Activation",
 )
 SOURCES = (
-    "family", "friend", "colleague", "former-boss", "classmate",
-    "alumni", "online", "event", "cold", "referral",
+    "family",
+    "friend",
+    "colleague",
+    "former-boss",
+    "classmate",
+    "alumni",
+    "online",
+    "event",
+    "cold",
+    "referral",
 )
 TAGS = (
-    "uxr", "product", "design", "research-ops", "hiring-manager", "target", "agency",
-    "healthcare", "fintech", "alumni", "meetup", "linkedin", "warm", "dream-conversation",
+    "uxr",
+    "product",
+    "design",
+    "research-ops",
+    "hiring-manager",
+    "target",
+    "agency",
+    "healthcare",
+    "fintech",
+    "alumni",
+    "meetup",
+    "linkedin",
+    "warm",
+    "dream-conversation",
 )
 VENUES = ("Joe's Coffee", "Office lobby", "Zoom", "The Reading Room")
 MODES = ("in-person", "video", "phone")
@@ -438,8 +481,11 @@ class _Gen:
         rng = self.rng
         hard = rng.random() < 0.2
         fm = ["type: meeting"]
-        fm.append(f"date: {day.isoformat()}T{rng.randint(8, 17):02d}:{rng.choice((0, 30)):02d}"
-                  if timed else f"date: {day.isoformat()}")
+        fm.append(
+            f"date: {day.isoformat()}T{rng.randint(8, 17):02d}:{rng.choice((0, 30)):02d}"
+            if timed
+            else f"date: {day.isoformat()}"
+        )
         names = []
         for w in who:
             alias = self.alias[w]

@@ -27,13 +27,13 @@ _Loader.yaml_implicit_resolvers = {
 def parts(text: str) -> tuple[str, str | None, str]:
     """Give (bom, front-matter text or None, body) of a note."""
     bom = "\ufeff" if text.startswith("\ufeff") else ""
-    lines = re.findall(r"[^\n]*\n|[^\n]+\Z", text[len(bom):])
+    lines = re.findall(r"[^\n]*\n|[^\n]+\Z", text[len(bom) :])
     fence = re.compile(r"---[ \t]*\r?\n?")
     if lines and fence.fullmatch(lines[0]):
         for i in range(1, len(lines)):
             if fence.fullmatch(lines[i]):
-                return bom, "".join(lines[1:i]), "".join(lines[i + 1:])
-    return bom, None, text[len(bom):]
+                return bom, "".join(lines[1:i]), "".join(lines[i + 1 :])
+    return bom, None, text[len(bom) :]
 
 
 def mapping(text: str) -> dict[Any, Any]:
@@ -44,6 +44,7 @@ def mapping(text: str) -> dict[Any, Any]:
 
 
 # ---------------------------------------------------------------- set_scalar examples
+
 
 def test_set_replaces_only_the_value_and_keeps_the_comment() -> None:
     text = "---\ntype: contact\nstatus: active  # since March\nrole: 'Engineer'\n---\nBody\n"
@@ -158,6 +159,7 @@ def test_set_true_string_over_bool_is_quoted() -> None:
 
 # ------------------------------------------------------------ append_to_list examples
 
+
 def test_append_block_list_after_last_item_before_comments() -> None:
     text = (
         "---\noutreach:\n    -   2026-01-05  # first\n    -   '2026-01-12'\n"
@@ -177,9 +179,9 @@ def test_append_block_list_with_multiline_items_and_indentless_dashes() -> None:
 
 
 def test_append_block_list_crlf() -> None:
-    text = "---\r\nwith:\r\n  - \"[[Jane Doe]]\"\r\n---\r\n"
+    text = '---\r\nwith:\r\n  - "[[Jane Doe]]"\r\n---\r\n'
     assert append_to_list(text, "with", "[[Bob]]") == (
-        "---\r\nwith:\r\n  - \"[[Jane Doe]]\"\r\n  - \"[[Bob]]\"\r\n---\r\n"
+        '---\r\nwith:\r\n  - "[[Jane Doe]]"\r\n  - "[[Bob]]"\r\n---\r\n'
     )
 
 
@@ -241,6 +243,7 @@ def test_append_missing_key_adds_block_list_in_the_notes_style() -> None:
 
 # ------------------------------------------------------------------------- refusals
 
+
 @pytest.mark.parametrize(
     ("func", "text", "key", "why"),
     [
@@ -256,7 +259,7 @@ def test_append_missing_key_adds_block_list_in_the_notes_style() -> None:
         (set_scalar, "---\n? role\n: x\n---\n", "role", "cannot edit"),
         (set_scalar, "---\nnotes: |\n  a\n  b\n---\n", "notes", "multi-line"),
         (set_scalar, "---\nnotes: >-\n  a\n---\n", "notes", "multi-line"),
-        (set_scalar, "---\nnotes: \"a\n  b\"\n---\n", "notes", "several lines"),
+        (set_scalar, '---\nnotes: "a\n  b"\n---\n', "notes", "several lines"),
         (set_scalar, "---\nnotes: 'a\n  b'\n---\n", "notes", "several lines"),
         (set_scalar, "---\nnotes: a\n  b\n---\n", "notes", "several lines"),
         (set_scalar, "---\nnotes:\n  a b\n---\n", "notes", "several lines"),
@@ -297,6 +300,7 @@ def test_refusal_gives_the_line() -> None:
 
 
 # --------------------------------------------------------------------- apply_edit
+
 
 def test_apply_edit_writes_atomically_and_keeps_mode(tmp_path: Path) -> None:
     note = tmp_path / "Jane.md"
@@ -383,10 +387,36 @@ def test_apply_edit_writes_through_a_symlink(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------- property-based tests
 
-NAMES = ["type", "org", "role", "status", "tags", "outreach", "with", "replied",
-         "x_custom", "Rating", "my-field", "notes_2"]
-PLAIN = ["Acme", "Jane Doe", "2026-03-01", "42", "true", "3.5", "café au lait",
-         "x#y", "http://x.org/a", "one, two", "it's", "~", "null", "a-b_c"]
+NAMES = [
+    "type",
+    "org",
+    "role",
+    "status",
+    "tags",
+    "outreach",
+    "with",
+    "replied",
+    "x_custom",
+    "Rating",
+    "my-field",
+    "notes_2",
+]
+PLAIN = [
+    "Acme",
+    "Jane Doe",
+    "2026-03-01",
+    "42",
+    "true",
+    "3.5",
+    "café au lait",
+    "x#y",
+    "http://x.org/a",
+    "one, two",
+    "it's",
+    "~",
+    "null",
+    "a-b_c",
+]
 QUOTABLE = st.one_of(
     st.sampled_from(['say "hi"', "back\\slash\\", "it's", "a # b", "x: y", "''", '"']),
     st.text(st.characters(categories=("L", "N", "P", "S", "Zs")), max_size=12),
@@ -402,9 +432,7 @@ def double(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-SCALAR = st.one_of(
-    st.sampled_from(PLAIN), QUOTABLE.map(single), QUOTABLE.map(double)
-)
+SCALAR = st.one_of(st.sampled_from(PLAIN), QUOTABLE.map(single), QUOTABLE.map(double))
 ITEM = st.one_of(WORD, QUOTABLE.map(single), QUOTABLE.map(double))
 COMMENT = st.sampled_from(["", "  # note", " # 'x' \"y\" #"])
 
@@ -442,10 +470,15 @@ def notes(draw: st.DrawFn) -> tuple[str, dict[str, str], str]:
         kinds[name] = kind
         lines += [line.replace("{k}", name) for line in field_lines]
         lines += draw(st.lists(st.sampled_from(["", "# comment", "  # indented"]), max_size=2))
-    body = draw(st.lists(st.one_of(
-        st.sampled_from(["---", "", "# Title", "- [ ] task 📅 2026-03-20", "key: value"]),
-        st.text(st.characters(exclude_characters="\r\n"), max_size=20),
-    ), max_size=5))
+    body = draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(["---", "", "# Title", "- [ ] task 📅 2026-03-20", "key: value"]),
+                st.text(st.characters(exclude_characters="\r\n"), max_size=20),
+            ),
+            max_size=5,
+        )
+    )
     bom = draw(st.sampled_from(["", "\ufeff"]))
     body_text = nl.join(body) + draw(st.sampled_from(["", nl]))
     if not kinds and draw(st.booleans()):
@@ -457,9 +490,38 @@ def notes(draw: st.DrawFn) -> tuple[str, dict[str, str], str]:
 
 
 VALUES = st.one_of(
-    st.sampled_from(["2026-03-04", "[[Jane Doe]]", "yes", "null", "", "a: b", "#x", "- y",
-                     "2026-02-30", "x # y", "'q'", '"dq"', "two\nlines", "café", "0x1F",
-                     "a, b", "[x]", "{y}", "&a", "*b", "!c", "|", ">", "?", ":", "-", "%", "@"]),
+    st.sampled_from(
+        [
+            "2026-03-04",
+            "[[Jane Doe]]",
+            "yes",
+            "null",
+            "",
+            "a: b",
+            "#x",
+            "- y",
+            "2026-02-30",
+            "x # y",
+            "'q'",
+            '"dq"',
+            "two\nlines",
+            "café",
+            "0x1F",
+            "a, b",
+            "[x]",
+            "{y}",
+            "&a",
+            "*b",
+            "!c",
+            "|",
+            ">",
+            "?",
+            ":",
+            "-",
+            "%",
+            "@",
+        ]
+    ),
     st.text(st.characters(exclude_categories=("Cs",)), max_size=10),
 )
 
@@ -516,8 +578,9 @@ def test_append_to_list_property(
     key = data.draw(st.sampled_from(candidates + [k for k in NAMES if k not in kinds]))
     value = data.draw(VALUES)
     old = mapping(text).get(key)
-    expected = ([*old, value] if isinstance(old, list)
-                else [value] if old in (None, "") else [old, value])
+    expected = (
+        [*old, value] if isinstance(old, list) else [value] if old in (None, "") else [old, value]
+    )
     check_edit(text, append_to_list(text, key, value), nl, key, expected)
 
 
