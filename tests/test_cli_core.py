@@ -74,6 +74,11 @@ def test_build_today_must_be_a_date(tmp_path: Path, make_vault: MakeVault) -> No
     result = run("build", str(root), "--today", "2026-02-30")
     assert result.exit_code == 2
     assert "Traceback" not in result.output and "--today" in result.output
+    assert "'2026-02-30' is not a real date" in result.output
+    result = run("build", str(root), "--today", "yesterday")
+    assert "'yesterday' is not a date in the form YYYY-MM-DD" in result.output
+    result = run("log", "Ann", "outreach", "--vault", str(root), "--date", "2026-13-01")
+    assert (result.exit_code, "'2026-13-01' is not a real date" in result.output) == (2, True)
 
 
 # --- check ---------------------------------------------------------------------

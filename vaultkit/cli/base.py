@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -77,6 +78,24 @@ def vault_argument(func: F) -> F:
     )(func)
 
 
+class Day(click.DateTime):
+    """A YYYY-MM-DD option: a wrong one is named as not a date, or as not a real day."""
+
+    def __init__(self) -> None:
+        super().__init__(["%Y-%m-%d"])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, (date, datetime)):
+            return value
+        text = str(value).strip()
+        try:
+            return datetime.strptime(text, "%Y-%m-%d")
+        except ValueError:
+            if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
+                self.fail(f"{text!r} is not a real date", param, ctx)
+            self.fail(f"{text!r} is not a date in the form YYYY-MM-DD", param, ctx)
+
+
 def _to_date(ctx: click.Context, param: click.Parameter, value: Any) -> date | None:
     if value is None:
         return None
@@ -89,7 +108,7 @@ def today_option(func: F) -> F:
     """Add --today: the date rules and views are computed for (default: the system date)."""
     return click.option(
         "--today",
-        type=click.DateTime(["%Y-%m-%d"]),
+        type=Day(),
         default=None,
         callback=_to_date,
         metavar="YYYY-MM-DD",
@@ -101,7 +120,7 @@ def date_option(name: str, help_text: str) -> Callable[[F], F]:
     """Add a YYYY-MM-DD option given back as a date."""
     return click.option(
         name,
-        type=click.DateTime(["%Y-%m-%d"]),
+        type=Day(),
         default=None,
         callback=_to_date,
         metavar="YYYY-MM-DD",

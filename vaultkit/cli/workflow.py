@@ -12,6 +12,7 @@ import click
 from vaultkit import export, interop, record, report, workflow
 from vaultkit.build import read
 from vaultkit.cli.base import (
+    Day,
     F,
     _to_date,
     cli,
@@ -42,7 +43,7 @@ def _day_option(help_text: str) -> Callable[[F], F]:
     return click.option(
         "--date",
         "day",
-        type=click.DateTime(["%Y-%m-%d"]),
+        type=Day(),
         default=None,
         callback=_to_date,
         metavar="YYYY-MM-DD",
