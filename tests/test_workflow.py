@@ -498,6 +498,14 @@ def test_done_accepts_a_unique_id_prefix(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "thanked" in result.stdout
 
 
+def test_done_says_an_id_start_is_too_short(tmp_path: Path) -> None:
+    root = rules_vault(tmp_path)
+    wanted = actions(root)[("thank", "Bob")]
+    result = run("done", wanted[:2], "--vault", str(root), "--today", TODAY)
+    assert result.exit_code == 2
+    assert "give at least 4 characters of the id" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("name", "what", "path", "line"),
     [

@@ -76,6 +76,10 @@ def find_action(actions: tuple[Action, ...], wanted: str) -> Action:
             return found[0]
         if len(found) > 1:
             raise UsageError(f"{wanted!r} is the start of {len(found)} action ids; give more of it")
+    elif wanted and any(a.id.startswith(wanted) for a in actions):
+        raise UsageError(
+            f"{wanted!r} is too short: give at least {MIN_ID_PREFIX} characters of the id"
+        )
     raise NotFoundError(
         f"no due action has the id {wanted!r}; list them with `vaultkit due --all --json`"
     )
