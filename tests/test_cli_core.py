@@ -51,7 +51,7 @@ def test_build_prints_a_summary_and_writes(tmp_path: Path, make_vault: MakeVault
     assert result.exit_code == 0  # problems do not fail a build
     out = result.stdout
     assert re.search(
-        r"^4 notes: 2 people, 1 meetings, 1 organisations; .*1 problems \(1 errors\)$", out, re.M
+        r"^4 notes: 2 people, 1 meeting, 1 organisation; .*1 problem \(1 error\)$", out, re.M
     )
     assert "wrote CRM/CRM Index.md" in out
     assert (root / "CRM/CRM Index.md").is_file()
@@ -97,7 +97,7 @@ def test_check_lists_problems_and_fails_on_errors(tmp_path: Path, make_vault: Ma
         ("People/Warn.md", "5", "warning"),
     ]
     assert lines[0] == "People/Bad.md:3: error: replied: 2026-02-30 is not a real date"
-    assert result.stderr.strip() == "3 problems (1 errors)"
+    assert result.stderr.strip() == "3 problems (1 error)"
 
 
 def test_check_gives_one_line_per_problem(tmp_path: Path, make_vault: MakeVault) -> None:

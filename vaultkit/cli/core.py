@@ -20,6 +20,7 @@ from vaultkit.cli.base import (
     vault_argument,
 )
 from vaultkit.model import Problem, to_data
+from vaultkit.render.markdown import count
 
 
 def _progress_bar(quiet: bool) -> tuple[Any, Any]:
@@ -73,8 +74,10 @@ def build(vault: str, today: date | None, quiet: bool) -> None:
         return
     s = result.summary
     click.echo(
-        f"{s.notes} notes: {s.people} people, {s.meetings} meetings, {s.orgs} organisations; "
-        f"{s.actions} due actions; {s.problems} problems ({s.errors} errors)"
+        f"{count(s.notes, 'note')}: {count(s.people, 'person', 'people')}, "
+        f"{count(s.meetings, 'meeting')}, {count(s.orgs, 'organisation')}; "
+        f"{count(s.actions, 'due action')}; {count(s.problems, 'problem')} "
+        f"({count(s.errors, 'error')})"
     )
     for rel in result.written:
         click.echo(f"wrote {rel}")
@@ -99,7 +102,7 @@ def check(vault: str, as_json: bool) -> None:
         for problem in problems:
             click.echo(problem_line(problem))
         errors = sum(1 for p in problems if p.severity == "error")
-        click.echo(f"{len(problems)} problems ({errors} errors)", err=True)
+        click.echo(f"{count(len(problems), 'problem')} ({count(errors, 'error')})", err=True)
     if any(p.severity == "error" for p in problems):
         raise SystemExit(1)
 

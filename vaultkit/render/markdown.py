@@ -16,6 +16,11 @@ GENERATED_NOTICE = (
 )
 
 
+def count(n: int, word: str, words: str | None = None) -> str:
+    """Give `n word` with the word in the plural unless n is 1 ("1 problem", "2 problems")."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
 def escape(text: str) -> str:
     """Give user text safe inside Markdown and a table cell: no HTML, links or breaks."""
     text = " ".join(text.split())
