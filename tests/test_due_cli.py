@@ -253,9 +253,7 @@ def test_the_note_sections_and_lines(tmp_path: Path) -> None:
     assert "1 more fall due after 2026-04-19: run `vaultkit due --all`." in text
     # User text is escaped: no HTML, no links the user did not mean.
     gus = next(line for line in text.splitlines() if "Gus" in line)
-    assert gus.startswith(
-        "- [ ] Ask Gus &lt;b&gt;about&lt;/b&gt; \\[\\[Acme\\]\\]\\_now — open task"
-    )
+    assert gus.startswith("- [ ] Ask Gus &lt;b&gt;about&lt;/b&gt; [[Acme]]\\_now — open task")
     assert not gus.endswith(")") and "📅" not in gus
 
 

@@ -343,3 +343,12 @@ def test_escape_neutralises_obsidian_comment_markers() -> None:
 
     assert "%%" not in escape("50%% done %% hidden")
     assert escape("100%") == "100&#37;"
+
+
+def test_links_in_a_users_task_stay_links_and_the_rest_is_escaped() -> None:
+    from vaultkit.render.markdown import escape_keeping_links
+
+    assert escape_keeping_links("Send [[Kenji Watanabe]] my *CV* <b>") == (
+        "Send [[Kenji Watanabe]] my \\*CV\\* &lt;b&gt;"
+    )
+    assert escape_keeping_links("[[a|b]] and [[x<y]]") == "[[a|b]] and \\[\\[x&lt;y\\]\\]"

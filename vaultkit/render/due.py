@@ -6,7 +6,14 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
 from vaultkit.model import Note
-from vaultkit.render.markdown import GENERATED_NOTICE, escape, finish, front_matter, link
+from vaultkit.render.markdown import (
+    GENERATED_NOTICE,
+    escape,
+    escape_keeping_links,
+    finish,
+    front_matter,
+    link,
+)
 from vaultkit.rules import Action, next_action_per_person, within
 from vaultkit.vault import Vault
 
@@ -70,7 +77,8 @@ def _line(action: Action, text: _Text) -> str:
     source = text.note_link(action.note)
     due = f" 📅 {action.due.isoformat()}" if action.due else ""
     if action.rule == "task":  # task texts are all different: escaping them directly is cheaper
-        return f"- [ ] {escape(action.title)} — open task in {source} 🆔 {action.id}{due}"
+        title = escape_keeping_links(action.title)
+        return f"- [ ] {title} — open task in {source} 🆔 {action.id}{due}"
     what = f"{text.escape(action.title)} {text.subject_link(action)} — {text.escape(action.reason)}"
     if action.note != action.subject_path:  # else the subject's link already leads there
         what += f" ({source})"

@@ -16,6 +16,32 @@ GENERATED_NOTICE = (
 )
 
 
+_KEPT_LINK = re.compile(r"\[\[[^\[\]\n<>%]+\]\]")
+
+
+def escape_keeping_links(text: str) -> str:
+    """Give text escaped as `escape` does, but with its `[[wiki links]]` left working.
+
+    For a user's own line (a task) outside a table, where a link is what they meant.
+    """
+    text = " ".join(text.split())
+    parts: list[str] = []
+    last = 0
+    for m in _KEPT_LINK.finditer(text):
+        parts.append(_escape_part(text[last : m.start()]))
+        parts.append(m.group(0))
+        last = m.end()
+    parts.append(_escape_part(text[last:]))
+    return "".join(parts)
+
+
+def _escape_part(part: str) -> str:
+    # escape() trims; a part between links keeps its spaces at the ends.
+    lead = " " if part.startswith(" ") else ""
+    trail = " " if part.endswith(" ") and part.strip() else ""
+    return lead + escape(part) + trail
+
+
 def count(n: int, word: str, words: str | None = None) -> str:
     """Give `n word` with the word in the plural unless n is 1 ("1 problem", "2 problems")."""
     return f"{n} {word if n == 1 else (words or word + 's')}"
