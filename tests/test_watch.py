@@ -39,6 +39,7 @@ TODAY = date(2026, 11, 20)
 OUTPUTS = ("CRM/CRM Index.md", "CRM/Due Actions.md", "CRM/Referral Graph.md")
 BEN = "People/Ben Carter.md"
 DEADLINE = 10.0
+HASHES: dict[Watcher, dict[str, str]] = {}  # user notes as the test last left them
 
 
 class Clock:
@@ -75,11 +76,13 @@ def cold(root: Path, today: date = TODAY) -> dict[str, bytes | None]:
 
 
 def converged(w: Watcher, today: date = TODAY, timeout: float = DEADLINE) -> None:
-    """Wait until the watcher is idle with the notes a cold build gives."""
+    """Wait until the watcher is idle with the notes a cold build gives; remember every
+    user note's hash, which must not change before the watcher stops (see `start`)."""
     deadline = time.monotonic() + timeout
     while True:
         wait_for(w.idle, "the watcher to be idle", max(0.1, deadline - time.monotonic()))
         if outputs(w.root) == cold(w.root, today):
+            HASHES[w] = user_notes(w.root)
             return
         if time.monotonic() > deadline:
             raise AssertionError("the generated notes never matched a cold build")
@@ -145,6 +148,8 @@ def start(vault: Path, clock: Clock) -> Iterator[Callable[..., Watcher]]:
     yield make
     for w in started:
         w.stop()
+        # No user note is ever changed by the watcher: as the test last left them.
+        assert user_notes(w.root) == HASHES.pop(w, user_notes(w.root))
 
 
 @pytest.fixture
@@ -443,14 +448,17 @@ def test_a_build_during_the_watchers_write_waits_then_fails_clearly(
     watcher: Watcher, vault: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     writing, release = threading.Event(), threading.Event()
-    real = rebuild_module.write_if_changed
 
-    def slow(path: Path, data: bytes) -> bool:
-        writing.set()
-        release.wait(30)
-        return real(path, data)
+    def slow(write: Callable[[Path, bytes], Any]) -> Callable[[Path, bytes], Any]:
+        def held(path: Path, data: bytes) -> Any:
+            writing.set()  # the watcher holds the vault lock here
+            release.wait(30)
+            return write(path, data)
 
-    monkeypatch.setattr(rebuild_module, "write_if_changed", slow)
+        return held
+
+    for name in ("atomic_write", "write_if_changed"):
+        monkeypatch.setattr(rebuild_module, name, slow(getattr(rebuild_module, name)))
     monkeypatch.setitem(pipeline.build.__kwdefaults__, "lock_wait", 0.5)
     set_role(vault, "cold role")
     wait_for(writing.is_set, "the watcher to be writing")

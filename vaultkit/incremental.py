@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import sys
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -76,7 +77,7 @@ class Live:
         self.consume = consume
         self.today = today
         self.fallback = False
-        self.graph_signatures: dict[str, Any] = {}
+        self.graph_signatures: dict[str, int] = {}  # the hash of what the graph reads
         self._full()
 
     # --- the whole vault ---------------------------------------------------------------
@@ -84,13 +85,14 @@ class Live:
     def _full(self) -> None:
         """Work every piece out from the vault as it is."""
         vault, today = self.vault, self.today
+        self.stale: set[str] = {"index", "due"}  # the notes whose pieces changed
+        self.rendered: dict[str, Any] = {}
         self.by_path = {n.path: n for n in vault.notes}
-        self.readers: dict[str, set[str]] = {}  # name key: the notes with a link to it
-        self.fm_readers: dict[str, set[str]] = {}  # the same, front-matter links only
-        self.keys_of: dict[str, frozenset[str]] = {}
-        self.targets: dict[str, frozenset[str]] = {}
+        self.readers: dict[str, list[str]] = {}  # name key: the notes with a link to it
+        self.fm_readers: dict[str, list[str]] = {}  # the same, front-matter links only
+        self.targets: dict[str, tuple[str, ...]] = {}
         self.linkers: dict[str, set[str]] = {}
-        self.missing: dict[str, frozenset[str]] = {}
+        self.missing: dict[str, tuple[str, ...]] = {}
         self.namers: dict[str, set[str]] = {}
         self.org_of: dict[str, OrgKey | None] = {}
         self.members: dict[OrgKey, set[str]] = {}
@@ -108,13 +110,12 @@ class Live:
             if action.subject_path is not None:
                 self.by_subject.setdefault(action.subject_path, []).append(action)
         self.cells = next_action_cells(actions)
-        self.keys = [a.sort_key() for a in actions]
         self.lines = [action_line(a, self.by_path).encode("utf-8") for a in actions]
         self.dues = [pieces.due_rank(a.due) for a in actions]
         self.actions = list(actions)
         self.heads: dict[str, list[str]] = {}
-        self.person_rows: dict[str, str] = {}
-        self.meeting_rows: dict[str, str] = {}
+        self.person_rows: dict[str, bytes] = {}
+        self.meeting_rows: dict[str, bytes] = {}
         self.org_rows: dict[OrgKey, str] = {}
         self._rows(vault.notes, [*self.members, *(("note", n.path) for n in vault.notes)])
         self.people_table = Table(self.person_rows)
@@ -123,27 +124,26 @@ class Live:
         self.meetings_table.fill(vault.notes, meeting_key, "meeting")
         self.problem_rows: dict[Problem, str] = {}
         self._problems()
-        self.graph_signatures = {n.path: self._signature(n) for n in vault.notes}
+        self.graph_signatures = {n.path: _hash(self._signature(n)) for n in vault.notes}
 
     def _index(self, note: Note, drop: bool = False) -> None:
-        """Add (or drop) a note's link lookups to the readers tables."""
-        if drop:
-            for key in self.keys_of.pop(note.path, ()):
-                self.readers[key].discard(note.path)
-                self.fm_readers.get(key, set()).discard(note.path)
-            return
-        keys = frozenset(delta.link_keys(note))
-        self.keys_of[note.path] = keys
-        for key in keys:
-            self.readers.setdefault(key, set()).add(note.path)
-        for link in note.fm_links:
-            self.fm_readers.setdefault(delta.lookup_key(link.target), set()).add(note.path)
+        """Add (or drop) a note's link lookups to the readers tables. Keys are interned and
+        readers kept in lists: a vault of 30k notes has some 350k links to some 60k names."""
+        keys = {sys.intern(k) for k in delta.link_keys(note)}
+        front = {sys.intern(delta.lookup_key(link.target)) for link in note.fm_links}
+        for table, wanted in ((self.readers, keys), (self.fm_readers, front)):
+            for key in wanted:
+                paths = table.setdefault(key, [])
+                if not drop:
+                    paths.append(note.path)
+                elif note.path in paths:
+                    paths.remove(note.path)
 
     def _relate(self, note: Note | None, path: str) -> Related:
         """Work out what a note's front-matter links find now; give what they found before."""
         before = Related(
-            self.targets.pop(path, frozenset()),
-            self.missing.pop(path, frozenset()),
+            frozenset(self.targets.pop(path, ())),
+            frozenset(self.missing.pop(path, ())),
             self.org_of.pop(path, None),
             path in self.meetings,
         )
@@ -167,7 +167,10 @@ class Live:
             else:  # keyed both ways a rule may group a missing name by
                 missing.add(delta.lookup_key(link.target))
                 missing.add(name_key(link.target.rsplit("/", 1)[-1]))
-        self.targets[path], self.missing[path] = frozenset(found), frozenset(missing)
+        if found:
+            self.targets[path] = tuple(found)
+        if missing:
+            self.missing[path] = tuple(sys.intern(k) for k in missing)
         for each in found:
             self.linkers.setdefault(each, set()).add(path)
         for key in missing:
@@ -234,10 +237,10 @@ class Live:
         if not self.fallback:
             self._full()
 
-    def _readers_of(self, keys: set[str], table: dict[str, set[str]] | None = None) -> set[str]:
+    def _readers_of(self, keys: set[str], table: dict[str, list[str]] | None = None) -> set[str]:
         found: set[str] = set()
         for key in keys:
-            found |= (self.readers if table is None else table).get(key, set())
+            found.update((self.readers if table is None else table).get(key, ()))
         return found
 
     def _apply(self, swaps: list[tuple[Note | None, Note | None]], done: Applied) -> None:
@@ -268,7 +271,7 @@ class Live:
         missing: set[str] = set()
         for path in near:
             was = self._relate(self.by_path.get(path), path)
-            now = self.targets.get(path, frozenset())
+            now = frozenset(self.targets.get(path, ()))
             # A person's timeline is made of the meetings that link to them.
             moved = path in changed or was != self._related(path)
             linked = (was.targets if was.meeting and moved else set()) | (
@@ -276,7 +279,7 @@ class Live:
             )
             contacts |= {t for t in linked if self._contact(t)}
             if moved:
-                missing |= was.missing | self.missing.get(path, frozenset())
+                missing |= was.missing.union(self.missing.get(path, ()))
             for org in (was.org, self.org_of.get(path)):
                 if org is not None:
                     orgs.add(org)
@@ -292,7 +295,7 @@ class Live:
         self._orders(dirty | subjects)
         for path in dirty:
             note = self.by_path.get(path)
-            signature = self._signature(note) if note is not None else None
+            signature = _hash(self._signature(note)) if note is not None else None
             if self.graph_signatures.get(path) != signature:
                 done.graph = True
                 if signature is None:
@@ -302,8 +305,8 @@ class Live:
 
     def _related(self, path: str) -> Related:
         return Related(
-            self.targets.get(path, frozenset()),
-            self.missing.get(path, frozenset()),
+            frozenset(self.targets.get(path, ())),
+            frozenset(self.missing.get(path, ())),
             self.org_of.get(path),
             path in self.meetings,
         )
@@ -313,9 +316,10 @@ class Live:
 
     def _problems(self) -> None:
         """Render the Problems section again, reusing the row of every problem seen before."""
-        self.problem_lines = pieces.problem_lines(
-            self.vault.problems, self.problem_rows, self.heads
-        )
+        lines = pieces.problem_lines(self.vault.problems, self.problem_rows, self.heads)
+        if lines != getattr(self, "problem_lines", None):
+            self.problem_lines = lines
+            self.stale.add("index")
 
     def _contact(self, path: str) -> bool:
         note = self.by_path.get(path)
@@ -381,10 +385,12 @@ class Live:
                 self.cells[subject] = cell
         return subjects
 
+    # The actions are kept in Action.sort_key order without their keys (70k keys are 12 MB):
+    # a bisection works out the dozen keys it compares with.
+
     def _place(self, action: Action) -> None:
-        key = action.sort_key()
-        at = bisect.bisect_right(self.keys, key)
-        self.keys.insert(at, key)
+        self.stale.add("due")
+        at = bisect.bisect_right(self.actions, action.sort_key(), key=Action.sort_key)
         self.actions.insert(at, action)
         notes = {
             p: self.by_path[p] for p in (action.note, action.subject_path) if p in self.by_path
@@ -395,11 +401,11 @@ class Live:
             self.by_subject.setdefault(action.subject_path, []).append(action)
 
     def _unplace(self, action: Action) -> None:
-        key = action.sort_key()
-        at = bisect.bisect_left(self.keys, key)
+        self.stale.add("due")
+        at = bisect.bisect_left(self.actions, action.sort_key(), key=Action.sort_key)
         while self.actions[at] != action:
             at += 1
-        del self.keys[at], self.actions[at], self.lines[at], self.dues[at]
+        del self.actions[at], self.lines[at], self.dues[at]
         if action.subject_path is not None:
             self.by_subject[action.subject_path].remove(action)
 
@@ -413,8 +419,10 @@ class Live:
     def _rows(self, notes: Sequence[Note], orgs: Iterable[OrgKey]) -> None:
         """Render again the index rows of some notes and of some organisations."""
         shown: set[OrgKey] = set()
+        before: dict[OrgKey, str] = {}
         for org in orgs:
-            self.org_rows.pop(org, None)
+            if org in self.org_rows:
+                before[org] = self.org_rows.pop(org)
             named = org[0] == "name" and bool(self.members.get(org))
             if named or (org[0] == "note" and _kind(self, org[1]) == "org"):
                 shown.add(org)
@@ -434,37 +442,50 @@ class Live:
             self._sub(picked), self.people, self.today, self.cells, self.org_of
         )
         self.heads.update(found.heads)
-        self.person_rows.update(found.people)
-        self.meeting_rows.update(found.meetings)
+        self.person_rows.update((key, row.encode("utf-8")) for key, row in found.people)
+        self.meeting_rows.update((key, row.encode("utf-8")) for key, row in found.meetings)
         self.org_rows.update((key, row) for key, row in found.orgs if key in shown)
+        if any(before.get(key) != self.org_rows.get(key) for key in before.keys() | shown):
+            self.stale.add("index")
 
     def _orders(self, paths: Iterable[str]) -> None:
         """Put the rows of these notes in their places in the People and Meetings tables."""
         for path in paths:
             note = self.by_path.get(path)
-            self.people_table.reorder(path, note, person_key)
-            self.meetings_table.reorder(path, note, meeting_key)
+            if self.people_table.reorder(path, note, person_key):
+                self.stale.add("index")
+            if self.meetings_table.reorder(path, note, meeting_key):
+                self.stale.add("index")
 
     # --- the notes ---------------------------------------------------------------------
 
     def render(self) -> dict[str, bytes]:
-        """Give the bytes of the index and Due Actions notes, keyed by vault path."""
+        """Give the bytes of the index and Due Actions notes, keyed by vault path (a note
+        none of whose pieces changed since the last call is not joined again)."""
         if self.fallback:
             return self.reference()
         vault = self.vault
         output = vault.config.output
-        orgs = pieces.org_order(self.org_rows, self.by_path, self.members)
         count = sum(1 for key in self.org_rows if key[0] == "note")
-        index = pieces.index_note(
-            vault,
-            self.people_table,
-            self.meetings_table,
-            (count, orgs),
-            self.problem_lines,
-            self.heads,
-        )
-        due = pieces.due_note(vault.config, self.today, self.dues, self.lines)
-        return {output.path(output.index): index, output.path(output.due): due}
+        header = (count, len(vault.notes), len(vault.problems))
+        if "index" in self.stale or header != self.rendered.get("header"):
+            orgs = pieces.org_order(self.org_rows, self.by_path, self.members)
+            self.rendered["index"] = pieces.index_note(
+                vault,
+                self.people_table,
+                self.meetings_table,
+                (count, orgs),
+                self.problem_lines,
+                self.heads,
+            )
+            self.rendered["header"] = header
+        if "due" in self.stale:
+            self.rendered["due"] = pieces.due_note(vault.config, self.today, self.dues, self.lines)
+        self.stale.clear()
+        return {
+            output.path(output.index): self.rendered["index"],
+            output.path(output.due): self.rendered["due"],
+        }
 
     def reference(self) -> dict[str, bytes]:
         """Give the index and Due Actions notes as a build makes them: all at once."""
@@ -504,6 +525,13 @@ class Live:
             m = note.meeting
             return (*head, m.date, m.status, m.with_, m.referrals)
         return (*head, note.org)
+
+
+def _hash(signature: Any) -> int:
+    try:
+        return hash(signature)
+    except TypeError:  # a record grew an unhashable field
+        return hash(repr(signature))
 
 
 def _get(vault: Vault, path: str) -> Note | None:

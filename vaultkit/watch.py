@@ -43,7 +43,7 @@ from watchdog.events import (
 from vaultkit.config import CONFIG_NAME, Config, load_config
 from vaultkit.incremental import Live
 from vaultkit.parse import nfc
-from vaultkit.rebuild import Counts, Rebuilder, Writer
+from vaultkit.rebuild import Counts, Rebuilder, Writer, tune_memory
 from vaultkit.vault import is_note_path, resolve_root
 
 log = logging.getLogger("vaultkit.watch")
@@ -178,6 +178,7 @@ class Watcher:
         then a first build of every note, then the rebuild thread."""
         for name in WATCHDOG_LOGS:
             logging.getLogger(name).addHandler(self._log_hook)
+        tune_memory()
         self.rebuild.config = load_config(self.root)  # what is a note, for the first events
         self._start_observer()
         self.rebuild.load()

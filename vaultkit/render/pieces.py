@@ -39,7 +39,7 @@ def person_key(note: Note) -> tuple[str, str]:
 class Table:
     """The rows of one index table in order: their sort keys, their lines, each row's key."""
 
-    rows: dict[str, str]
+    rows: dict[str, bytes]
     keys: list[Any] = field(default_factory=list)
     lines: list[bytes] = field(default_factory=list)
     placed: dict[str, Any] = field(default_factory=dict)
@@ -48,22 +48,25 @@ class Table:
         """Put every row in order at once."""
         self.placed = {n.path: key_of(n) for n in notes if n.kind == kind}
         self.keys = sorted(self.placed.values())
-        self.lines = [self.rows[k[1]].encode("utf-8") for k in self.keys]
+        self.lines = [self.rows[k[1]] for k in self.keys]
 
-    def reorder(self, path: str, note: Note | None, key_of: Callable[[Note], Any]) -> None:
-        """Take a note's row out and put it back where it now belongs (if it has one)."""
-        old = self.placed.pop(path, None)
+    def reorder(self, path: str, note: Note | None, key_of: Callable[[Note], Any]) -> bool:
+        """Take a note's row out and put it back where it now belongs (if it has one);
+        give whether the table changed."""
+        old, line = self.placed.pop(path, None), None
         if old is not None:
             at = bisect.bisect_left(self.keys, old)
+            line = self.lines[at]
             del self.keys[at], self.lines[at]
         if note is None or path not in self.rows:
             self.rows.pop(path, None)
-            return
+            return old is not None
         key = key_of(note)
         at = bisect.bisect_left(self.keys, key)
         self.keys.insert(at, key)
-        self.lines.insert(at, self.rows[path].encode("utf-8"))
+        self.lines.insert(at, self.rows[path])
         self.placed[path] = key
+        return key != old or line != self.rows[path]
 
 
 @dataclass
@@ -249,5 +252,11 @@ def _text(*lines: str) -> list[bytes]:
 
 
 def _finish(lines: list[bytes]) -> bytes:
-    """Give a note's bytes as render.markdown.finish does, from lines already encoded."""
+    """Give a note's bytes as render.markdown.finish does, from lines already encoded
+    (in one piece: each copy of a 10 MB note costs a save milliseconds)."""
+    while lines and not lines[-1]:
+        lines.pop()
+    if lines and not lines[-1].endswith(b"\n"):
+        lines.append(b"")
+        return b"\n".join(lines)
     return b"\n".join(lines).rstrip(b"\n") + b"\n"
