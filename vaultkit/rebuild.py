@@ -36,7 +36,7 @@ from vaultkit.build import Outputs, Summary
 from vaultkit.config import CONFIG_NAME, load_config
 from vaultkit.errors import LockBusyError, VaultkitError
 from vaultkit.incremental import Live
-from vaultkit.io import atomic_write, vault_lock, write_if_changed
+from vaultkit.io import atomic_write, holds_user_text, vault_lock, write_if_changed
 from vaultkit.manifest import input_key, last_build, remember_build
 from vaultkit.timeline import Person
 from vaultkit.vault import FileStat, Vault, load_vault, read_notes, scan
@@ -298,6 +298,7 @@ class Writer:
         self.writes = 0
         self.lock_busy = 0
         self.unwritten: dict[str, bytes] = {}  # kept back while a build held the lock
+        self.refused: set[str] = set()  # users' own files where a generated note goes
         self._held: dict[str, tuple[bytes, tuple[int, int, int]]] = {}
 
     def write(self, notes: Mapping[str, bytes]) -> list[str]:
@@ -315,6 +316,19 @@ class Writer:
         try:
             with vault_lock(self.cache_dir, self.lock_wait):
                 for rel, ours in todo.items():
+                    if not ours and holds_user_text(self.root / rel):
+                        # A user's own note stands where a generated note goes: never
+                        # overwrite it (say so once, not at every save).
+                        if rel not in self.refused:
+                            self.refused.add(rel)
+                            log.error(
+                                "%s: not a note vaultkit generated, so it is left as it is; "
+                                "move it aside or rename the generated notes in vaultkit.toml",
+                                rel,
+                            )
+                        self.unwritten.pop(rel, None)
+                        continue
+                    self.refused.discard(rel)
                     # A file as we left it holds other bytes: no need to read it to know.
                     if ours and _identity(self.root / rel) == self._held[rel][1]:
                         atomic_write(self.root / rel, notes[rel])
