@@ -383,20 +383,45 @@ def test_a_dead_observer_is_restarted(watcher: Watcher, vault: Path) -> None:
     assert shows(vault, "cold role")
 
 
+def lose_a_save(w: Watcher, vault: Path, role: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Save Ben Carter's note with the watcher deaf to it, as when the kernel drops events."""
+    dropped: list[object] = []
+    monkeypatch.setattr(w, "heard", dropped.append)
+    cycles = w.counts.cycles
+    set_role(vault, role)
+    wait_for(lambda: len(dropped) >= 2, "the save's events (modified, closed)")
+    monkeypatch.undo()
+    assert w.counts.cycles == cycles and not shows(vault, role)
+
+
 def test_an_overflowed_queue_means_a_rescan(
     watcher: Watcher, vault: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(watcher, "heard", lambda event: None)  # the kernel drops events
-    set_role(vault, "cold role")
-    monkeypatch.undo()
-    with caplog.at_level(logging.WARNING):
+    lose_a_save(watcher, vault, "cold role", monkeypatch)
+    with caplog.at_level(logging.WARNING):  # how watchdog tells of it: in its log
         logging.getLogger("watchdog.observers.inotify_c").warning(
             "Inotify queue overflowed; filesystem events were lost"
         )
         converged(watcher)
-        assert shows(vault, "cold role")
+    assert shows(vault, "cold role")
     assert watcher.counts.overflows == 1 and watcher.counts.rescans >= 1
     assert "fs.inotify.max_queued_events" in caplog.text
+
+
+def test_the_kernels_overflow_event_reaches_the_watcher(
+    watcher: Watcher, vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same through watchdog itself: an IN_Q_OVERFLOW event, as the kernel sends it."""
+    inotify = getattr(watcher._observer, "_inotify_fd", None)
+    if inotify is None:
+        pytest.skip("not an inotify observer")
+    from watchdog.observers.inotify_c import InotifyConstants, InotifyEvent
+
+    lose_a_save(watcher, vault, "friend role", monkeypatch)
+    inotify.handle_event(InotifyEvent(-1, InotifyConstants.IN_Q_OVERFLOW, 0, b""))
+    converged(watcher)
+    assert shows(vault, "friend role")
+    assert watcher.counts.overflows >= 1  # watchdog logs it twice: both are heard
 
 
 def test_the_watch_limit_falls_back_to_polling(
