@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -34,8 +35,28 @@ class Failure(click.ClickException):
         click.secho(f"vaultkit: error: {self.message}", err=True, fg="red")
 
 
+# Commands whose modules load only when used: `build` with nothing to do should not
+# pay for icalendar, the importers or the watcher (module names under vaultkit.cli).
+LAZY_COMMANDS = {
+    "due": "due",
+    "graph": "graph",
+    "watch": "watch",
+    **dict.fromkeys(("init", "new", "done", "log", "import", "export", "report"), "workflow"),
+}
+
+
 class VaultkitGroup(click.Group):
     """A click group that turns every library error into a message and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        if self.name != "cli":
+            return super().list_commands(ctx)
+        return sorted(set(self.commands) | set(LAZY_COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if self.name == "cli" and cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            importlib.import_module(f"vaultkit.cli.{LAZY_COMMANDS[cmd_name]}")
+        return self.commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

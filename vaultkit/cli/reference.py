@@ -14,8 +14,11 @@ WIDTH = 88
 def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
     found = [(path, command)]
     if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            found.extend(_walk(command.commands[name], [*path, name]))
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is not None:
+                found.extend(_walk(sub, [*path, name]))
     return found
 
 
@@ -29,8 +32,10 @@ def render_reference() -> str:
         node: click.Command = cli
         for depth, name in enumerate(path):
             if depth:
-                assert isinstance(node, click.Group)
-                node = node.commands[name]
+                assert isinstance(node, click.Group) and parent is not None
+                found = node.get_command(parent, name)
+                assert found is not None
+                node = found
             parent = node.make_context(
                 name,
                 [],
