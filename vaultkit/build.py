@@ -13,18 +13,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vaultkit.config import Config, load_config
 from vaultkit.errors import EditRefusedError
 from vaultkit.io import holds_user_text, vault_lock, write_if_changed
 from vaultkit.manifest import input_key, last_build, remember_build
 from vaultkit.model import Problem
-from vaultkit.render.due import next_action_cells, render_due
-from vaultkit.render.graph import render_graph
-from vaultkit.render.index import render_index
-from vaultkit.rules import Action, DueView, due_actions, select
-from vaultkit.timeline import Person, people
 from vaultkit.vault import PARALLEL_THRESHOLD, Progress, Vault, load_vault, resolve_root, scan
+
+if TYPE_CHECKING:
+    from vaultkit.rules import Action, DueView
+    from vaultkit.timeline import Person
+
+# The rules and renderers are imported where they are used: a build that finds
+# nothing changed (the common case, from cron or a hook) never needs them.
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,12 @@ def render_outputs(
 
     With `graph=False` the Referral Graph note (the slow one) is left out.
     """
+    from vaultkit.render.due import next_action_cells, render_due
+    from vaultkit.render.graph import render_graph
+    from vaultkit.render.index import render_index
+    from vaultkit.rules import due_actions
+    from vaultkit.timeline import people
+
     config = vault.config
     if by_person is None:
         by_person = people(vault, today)
@@ -123,6 +132,8 @@ _FORKED: tuple[Vault, Mapping[str, Person], date] | None = None
 
 
 def _forked_graph_note(_: object) -> bytes:
+    from vaultkit.render.graph import render_graph
+
     assert _FORKED is not None
     return render_graph(*_FORKED)
 
@@ -141,6 +152,8 @@ def render_outputs_on_all_cores(vault: Vault, today: date) -> Outputs:
     ):
         return render_outputs(vault, today)
     import multiprocessing
+
+    from vaultkit.timeline import people
 
     by_person = people(vault, today)
     _FORKED = (vault, by_person, today)
@@ -240,6 +253,9 @@ def due(
     The horizon is `days`, else the config's horizon_days; `everything` lifts it.
     """
     vault = read(root)
+    from vaultkit.rules import due_actions, select
+    from vaultkit.timeline import people
+
     actions = due_actions(vault, people(vault, today), today)
     horizon = None if everything else (vault.config.rules.horizon_days if days is None else days)
     return select(vault, actions, today, days=horizon, rules=rules, person=person)
