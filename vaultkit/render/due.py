@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
+from vaultkit.config import Config
 from vaultkit.model import Note
 from vaultkit.render.markdown import (
     GENERATED_NOTICE,
@@ -85,6 +86,38 @@ def _line(action: Action, text: _Text) -> str:
     return f"- [ ] {what} 🆔 {action.id}{due}"
 
 
+def due_preamble(
+    config: Config, today: date, shown: int, overdue: int, due_today: int, beyond: int
+) -> list[str]:
+    """Give the Due Actions note's lines before its sections: front-matter, title, summary."""
+    horizon = config.rules.horizon_days
+    last = today + timedelta(days=horizon)
+    summary = (
+        f"As of {today.isoformat()}: {shown} actions, {overdue} overdue and {due_today} due today."
+    )
+    if beyond:
+        summary += f" {beyond} more fall due after {last.isoformat()}: run `vaultkit due --all`."
+    return [
+        *front_matter("due", [("as_of", today.isoformat()), ("horizon_days", str(horizon))]),
+        "",
+        f"# {escape(config.output.due)}",
+        "",
+        GENERATED_NOTICE,
+        "",
+        summary,
+    ]
+
+
+def section_notes(today: date, horizon: int) -> dict[str, str]:
+    """Give the line that opens a section of the Due Actions note, by section name."""
+    last = today + timedelta(days=horizon)
+    return {
+        "Later": f"Due after {(today + timedelta(days=WEEK)).isoformat()}, "
+        f"up to {last.isoformat()} (the {horizon}-day horizon).",
+        "No date": "Open tasks without a 📅 date, and actions whose note has no usable date.",
+    }
+
+
 def render_due(vault: Vault, actions: Sequence[Action], today: date) -> bytes:
     """Give the bytes of the Due Actions note: the actions within the horizon as of `today`.
 
@@ -97,28 +130,15 @@ def render_due(vault: Vault, actions: Sequence[Action], today: date) -> bytes:
     sections: dict[str, list[Action]] = {name: [] for name in SECTIONS}
     for action in shown:
         sections[section_of(action, today)].append(action)
-    last = today + timedelta(days=horizon)
-    beyond = len(actions) - len(shown)
-    summary = (
-        f"As of {today.isoformat()}: {len(shown)} actions, "
-        f"{len(sections['Overdue'])} overdue and {len(sections['Today'])} due today."
+    out = due_preamble(
+        config,
+        today,
+        len(shown),
+        len(sections["Overdue"]),
+        len(sections["Today"]),
+        len(actions) - len(shown),
     )
-    if beyond:
-        summary += f" {beyond} more fall due after {last.isoformat()}: run `vaultkit due --all`."
-    out = [
-        *front_matter("due", [("as_of", today.isoformat()), ("horizon_days", str(horizon))]),
-        "",
-        f"# {escape(config.output.due)}",
-        "",
-        GENERATED_NOTICE,
-        "",
-        summary,
-    ]
-    notes_for = {
-        "Later": f"Due after {(today + timedelta(days=WEEK)).isoformat()}, "
-        f"up to {last.isoformat()} (the {horizon}-day horizon).",
-        "No date": "Open tasks without a 📅 date, and actions whose note has no usable date.",
-    }
+    notes_for = section_notes(today, horizon)
     for name in SECTIONS:
         items = sections[name]
         out += ["", f"## {name} ({len(items)})", ""]

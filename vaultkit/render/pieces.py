@@ -21,7 +21,7 @@ from typing import Any
 
 from vaultkit.config import Config
 from vaultkit.model import Note, Problem
-from vaultkit.render.due import SECTIONS, WEEK
+from vaultkit.render.due import SECTIONS, WEEK, due_preamble, section_notes
 from vaultkit.render.index import problems_section, render_index
 from vaultkit.render.markdown import GENERATED_NOTICE, escape, front_matter
 from vaultkit.timeline import Person, meeting_key
@@ -219,26 +219,12 @@ def due_note(config: Config, today: date, dues: list[int], lines: list[bytes]) -
     spans = [(bounds[i], bounds[i + 1]) for i in range(4)] + [(undated, len(dues))]
     shown = sum(b - a for a, b in spans)
     beyond = len(dues) - shown
-    summary = (
-        f"As of {today.isoformat()}: {shown} actions, "
-        f"{spans[0][1] - spans[0][0]} overdue and {spans[1][1] - spans[1][0]} due today."
-    )
-    if beyond:
-        summary += f" {beyond} more fall due after {last.isoformat()}: run `vaultkit due --all`."
     out = _text(
-        *front_matter("due", [("as_of", today.isoformat()), ("horizon_days", str(horizon))]),
-        "",
-        f"# {escape(config.output.due)}",
-        "",
-        GENERATED_NOTICE,
-        "",
-        summary,
+        *due_preamble(
+            config, today, shown, spans[0][1] - spans[0][0], spans[1][1] - spans[1][0], beyond
+        )
     )
-    notes_for = {
-        "Later": f"Due after {(today + timedelta(days=WEEK)).isoformat()}, "
-        f"up to {last.isoformat()} (the {horizon}-day horizon).",
-        "No date": "Open tasks without a 📅 date, and actions whose note has no usable date.",
-    }
+    notes_for = section_notes(today, horizon)
     for name, (start, end) in zip(SECTIONS, spans, strict=True):
         out += _text("", f"## {name} ({end - start})", "")
         if name in notes_for and end > start:
