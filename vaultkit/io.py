@@ -31,22 +31,24 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         with contextlib.suppress(OSError):
-            os.chmod(tmp, 0o644 & ~_umask())
+            os.chmod(tmp, 0o644 & ~umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
-def _umask() -> int:
+def umask() -> int:
+    """Give the process umask (read without changing it for good)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries to disk (POSIX), so a rename in it is durable."""
     # The rename is durable only once the folder's entry is on disk.
     if os.name != "posix":
         return

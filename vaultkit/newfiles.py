@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vaultkit.errors import UsageError
+from vaultkit.io import fsync_dir, umask
 
 MAX_NAME_BYTES = 255  # a file name, ".md" included, on every common file system
 BULK_FILES = 32  # more new files than this are flushed to disk with one sync
@@ -107,7 +108,7 @@ def create_files(root: Path, files: Sequence[tuple[str, bytes]]) -> list[str]:
             else:
                 existed.append(rel)
         for folder in sorted(folders):
-            _fsync_dir(folder)
+            fsync_dir(folder)
     finally:
         for staged_tmp, _, _ in staged:
             with contextlib.suppress(OSError):
@@ -118,7 +119,7 @@ def create_files(root: Path, files: Sequence[tuple[str, bytes]]) -> list[str]:
 def _link_new(tmp: Path, target: Path) -> bool:
     """Give whether `tmp` now also stands at `target`; False if `target` already existed."""
     with contextlib.suppress(OSError):
-        os.chmod(tmp, 0o644 & ~_umask())
+        os.chmod(tmp, 0o644 & ~umask())
     try:
         os.link(tmp, target)
         return True
@@ -130,20 +131,3 @@ def _link_new(tmp: Path, target: Path) -> bool:
             return False
         os.rename(tmp, target)
         return True
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
