@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
@@ -76,8 +77,10 @@ def parse_link_text(text: str, field: str | None = None, line: int | None = None
         target = nfc(match.group(1).strip())
         if not target:
             return None
-        return Link(target, _opt(match.group(3)), _opt(match.group(2)), field, line, True)
-    return Link(nfc(text), None, None, field, line, False)
+        return Link(
+            sys.intern(target), _opt(match.group(3)), _opt(match.group(2)), field, line, True
+        )
+    return Link(sys.intern(nfc(text)), None, None, field, line, False)
 
 
 def _opt(text: str | None) -> str | None:
@@ -125,7 +128,9 @@ class _Reader:
 
     def choice(self, key: str, allowed: tuple[str, ...]) -> str | None:
         value = self.text(key)
-        if value is not None and value not in allowed:
+        if value is not None and value in allowed:
+            return sys.intern(value)  # a handful of words, repeated in every note
+        if value is not None:
             self.problem(
                 key,
                 "warning",
@@ -392,7 +397,9 @@ def _body(
         # the problems and views need, and records are made only when asked for.
         for raw in dict.fromkeys(_WIKILINK_RAW.findall(body)):
             if link_parts(raw) is not None:
-                links.append((raw, first_line + body.count("\n", 0, body.find(raw))))
+                # Interned: the same people are linked from many notes, and pickle
+                # keeps one copy of a shared string per blob.
+                links.append((sys.intern(raw), first_line + body.count("\n", 0, body.find(raw))))
     if "[ ]" in body or "[x]" in body or "[X]" in body:
         line, last = first_line - 1, 0
         scan = "\n" + body
