@@ -9,6 +9,7 @@ import re
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -152,6 +153,18 @@ def date_option(name: str, help_text: str) -> Callable[[F], F]:
 def json_option(func: F) -> F:
     """Add --json: machine-readable output for scripts."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(func)
+
+
+def output_option(func: F) -> F:
+    """Add --output/-o FILE: write there (atomically) instead of standard output."""
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        metavar="FILE",
+        help="Write to FILE (atomically) instead of standard output.",
+    )(func)
 
 
 def quiet_option(func: F) -> F:

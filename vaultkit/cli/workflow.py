@@ -17,6 +17,7 @@ from vaultkit.cli.base import (
     _to_date,
     cli,
     json_option,
+    output_option,
     print_json,
     resolve_today,
     today_option,
@@ -345,14 +346,7 @@ def _write_output(text: str, output: Path | None) -> None:
     show_default=True,
     help="For csv: the people, or the meetings.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    metavar="FILE",
-    help="Write to FILE (atomically) instead of standard output.",
-)
+@output_option
 @today_option
 def export_(kind: str, vault: str, table: str, output: Path | None, today: date | None) -> None:
     """Export people and meetings: csv (one table: --table), json (both) or vcard (people).
@@ -381,14 +375,7 @@ def export_(kind: str, vault: str, table: str, output: Path | None, today: date 
     show_default=True,
     help="Markdown, plain text (for mail) or an HTML page.",
 )
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    metavar="FILE",
-    help="Write to FILE (atomically) instead of standard output.",
-)
+@output_option
 def report_(vault: str, since: str, today: date | None, fmt: str, output: Path | None) -> None:
     """The weekly review: what was done, what is overdue and coming, growth, the funnel.
 
