@@ -251,7 +251,7 @@ def test_bad_config_is_one_clear_line(tmp_path: Path, make_vault: MakeVault) -> 
         )
     assert not (root / "CRM").exists()
     broken = make_vault(tmp_path / "b", {**GOOD, "vaultkit.toml": "[output\n"})
-    assert_one_clean_line(run("build", str(broken)), 2, r"vaultkit\.toml: not valid TOML")
+    assert_one_clean_line(run("build", str(broken)), 2, r"vaultkit\.toml:1: not valid TOML")
 
 
 def test_an_internal_error_is_one_line_without_traceback(

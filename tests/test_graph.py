@@ -174,6 +174,10 @@ def test_betweenness_matches_networkx_exact_and_sampled() -> None:
     mine = vg.betweenness(g)
     assert mine.values == {n: round(exact[n], 2) for n in names}
     sampled = vg.betweenness(g, exact_max=10, k=8, seed=3)
+    if tuple(int(x) for x in nx.__version__.split(".")[:2]) < (3, 5):
+        pytest.skip(
+            "the sampled estimate is compared with networkx 3.5+'s (older ones scale it otherwise)"
+        )
     theirs = nx.betweenness_centrality(h, k=8, normalized=False, seed=3)
     assert sampled.sampled == 8 and sampled.seed == 3 and sampled.nodes == 31
     assert sampled.values == pytest.approx({n: round(theirs[n], 2) for n in names}, abs=0.011)

@@ -315,7 +315,7 @@ def test_build_rewrites_its_own_note_even_when_edited(
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
-        ("[limits\nmax_file_bytes = 1\n", r"vaultkit\.toml: not valid TOML.*line 1"),
+        ("[limits\nmax_file_bytes = 1\n", r"vaultkit\.toml:1: not valid TOML.*line 1"),
         ("colour = 1\n", r"unknown setting 'colour'"),
         ('[limits]\nmax_file_bytes = "big"\n', r"limits\.max_file_bytes must be a whole number"),
         (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -204,6 +205,8 @@ def load_config(root: Path) -> Config:
     except UnicodeDecodeError as exc:
         raise ConfigError("not UTF-8 text", CONFIG_NAME) from exc
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        # tomli and newer Pythons carry the line; 3.11's tomllib only says it in the text.
+        found = re.search(r"\(at line (\d+)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
         raise ConfigError(f"not valid TOML: {exc}", CONFIG_NAME, line) from exc
     return parse_config(data, CONFIG_NAME)
