@@ -43,6 +43,11 @@ def note(front: str | None = None, body: str = "") -> str:
     return f"---\n{front}---\n{body}"
 
 
+def fm(front: str, body: str = "") -> str:
+    """Give a note's text from front-matter lines (trimmed, without the ---) and a body."""
+    return f"---\n{front.strip()}\n---\n{body}"
+
+
 @pytest.fixture
 def make_vault() -> MakeVault:
     """Give `make_vault(root, files)`: write a vault (see `write_vault`) and give its root."""

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import fm
+from conftest import write_vault as write
 
 from vaultkit import build as pipeline
 from vaultkit.cli import cli
@@ -21,20 +23,6 @@ SAMPLE = Path(__file__).resolve().parents[1] / "sample_vault"
 TODAY = "2026-03-20"
 DUE_NOTE = "CRM/Due Actions.md"
 INDEX_NOTE = "CRM/CRM Index.md"
-
-
-def fm(front: str, body: str = "") -> str:
-    """Give a note's text from front-matter lines (without the ---) and a body."""
-    return f"---\n{front.strip()}\n---\n{body}"
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    """Write `relpath: text` notes under `root`; give `root`."""
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def vault(root: Path) -> Path:

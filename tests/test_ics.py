@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+from conftest import fm
+from conftest import write_vault as write
 from icalendar import Calendar
 
 from vaultkit.cli import cli
@@ -15,20 +17,6 @@ from vaultkit.ics import meeting_uid
 from vaultkit.model import Note
 
 TODAY = "2026-03-20"
-
-
-def fm(front: str, body: str = "") -> str:
-    """Give a note's text from front-matter lines (without the ---) and a body."""
-    return f"---\n{front.strip()}\n---\n{body}"
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    """Write `relpath: text` notes under `root`; give `root`."""
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def vault(root: Path) -> Path:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import fm
 
 from vaultkit.build import read
 from vaultkit.cli import cli
@@ -20,10 +21,6 @@ TODAY = "2026-03-20"  # the period --since 7d is 2026-03-14 .. 2026-03-20
 
 def run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def fm(front: str, body: str = "") -> str:
-    return f"---\n{front.strip()}\n---\n{body}"
 
 
 @pytest.fixture

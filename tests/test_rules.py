@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import fm
+from conftest import write_vault as write
 
 from vaultkit.build import read
 from vaultkit.config import RULE_NAMES
@@ -26,11 +28,6 @@ from vaultkit.timeline import people
 TODAY = date(2026, 3, 20)
 
 
-def fm(front: str, body: str = "") -> str:
-    """Give a note's text from front-matter lines (without the ---) and a body."""
-    return f"---\n{front.strip()}\n---\n{body}"
-
-
 def contact(front: str = "", body: str = "") -> str:
     """Give a contact note's text."""
     return fm(f"type: contact\n{front}", body)
@@ -39,15 +36,6 @@ def contact(front: str = "", body: str = "") -> str:
 def meeting(front: str, body: str = "") -> str:
     """Give a meeting note's text."""
     return fm(f"type: meeting\n{front}", body)
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    """Write `relpath: text` notes under `root`; give `root`."""
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def actions_of(root: Path, today: date = TODAY) -> tuple[Action, ...]:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import fm
+from conftest import write_vault as write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,15 +33,6 @@ TODAY = "2026-03-20"
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
     """Give the result of running the vaultkit command line."""
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
-
-
-def write(root: Path, files: dict[str, str | bytes]) -> Path:
-    """Write `relpath: text-or-bytes` files under `root` (bytes as they are); give `root`."""
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    return root
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -62,10 +55,6 @@ def actions(root: Path, today: str = TODAY) -> dict[tuple[str, str], str]:
     result = run("due", str(root), "--all", "--json", "--today", today)
     assert result.exit_code == 0, result.output
     return {(a["rule"], a["subject"]): a["id"] for a in json.loads(result.stdout)}
-
-
-def fm(front: str, body: str = "") -> str:
-    return f"---\n{front.strip()}\n---\n{body}"
 
 
 # --- init ------------------------------------------------------------------------
