@@ -34,7 +34,7 @@ from vaultkit.edit import append_to_list, apply_edit, set_scalar
 from vaultkit.errors import EditRefusedError, NotFoundError, UsageError
 from vaultkit.model import Note
 from vaultkit.parse import parse_text
-from vaultkit.rules import Action, action_id, due_actions, join_names
+from vaultkit.rules import Action, due_actions, join_names, open_tasks, task_action_id
 from vaultkit.timeline import people
 from vaultkit.vault import Vault
 from vaultkit.workflow import new_contact
@@ -213,24 +213,9 @@ def _set(vault: Vault, note: Note, field: str, when: date) -> Recorded:
     return Recorded(note.path, key, when, changed, what=key.replace("_", " "))
 
 
-def _task_id(note: Note, index: int) -> str:
-    """Give the id rules.py gives the note's index-th task (the same text and count)."""
-    seen: dict[str, int] = {}
-    detail = ""
-    for i, task in enumerate(note.tasks):
-        if task.done:
-            continue
-        text = " ".join(task.text.split()) or "(untitled task)"
-        seen[text] = seen.get(text, 0) + 1
-        if i == index:
-            detail = text if seen[text] == 1 else f"{text}\0{seen[text]}"
-            break
-    return action_id("task", note.path, note.path, detail)
-
-
 def _tick(vault: Vault, note: Note, action: Action, when: date) -> Recorded:
     index = next(
-        (i for i, t in enumerate(note.tasks) if not t.done and _task_id(note, i) == action.id),
+        (i for i, _, _, detail in open_tasks(note) if task_action_id(note, detail) == action.id),
         None,
     )
     if index is None:

@@ -21,7 +21,7 @@ from hashlib import sha1 as _sha1
 from vaultkit.config import RULE_NAMES
 from vaultkit.errors import NotFoundError
 from vaultkit.links import name_key
-from vaultkit.model import Link, Meeting, Note
+from vaultkit.model import Link, Meeting, Note, Task
 from vaultkit.timeline import Person, meeting_key
 from vaultkit.vault import Vault
 
@@ -80,6 +80,25 @@ def action_id(rule: str, note: str, subject: str, detail: str = "") -> str:
     """Give the stable id for an action (see the module docstring)."""
     text = f"{rule}\0{note}\0{subject}\0{detail}" if detail else f"{rule}\0{note}\0{subject}"
     return _sha1(text.encode("utf-8")).hexdigest()[:ID_LENGTH]
+
+
+def open_tasks(note: Note) -> list[tuple[int, Task, str, str]]:
+    """Give each open task of a note: its index in `note.tasks`, the task, its text as
+    shown, and the detail its action id is made from (the text, numbered if repeated)."""
+    seen: dict[str, int] = {}
+    out: list[tuple[int, Task, str, str]] = []
+    for index, task in enumerate(note.tasks):
+        if task.done:
+            continue
+        text = " ".join(task.text.split()) or "(untitled task)"
+        n = seen[text] = seen.get(text, 0) + 1
+        out.append((index, task, text, text if n == 1 else f"{text}\0{n}"))
+    return out
+
+
+def task_action_id(note: Note, detail: str) -> str:
+    """Give the id of the task action for an open task of `note` (see open_tasks)."""
+    return action_id("task", note.path, note.path, detail)
 
 
 def short_date(day: date, today: date) -> str:
@@ -255,15 +274,9 @@ class _Rules:
     def tasks(self, note: Note, subject: _Subject) -> None:
         if "task" not in self.enabled:
             return
-        seen: dict[str, int] = {}
         reason = f"Open task in {note.name}"
         meeting = note if note.meeting is not None else None
-        for task in note.tasks:
-            if task.done:
-                continue
-            text = " ".join(task.text.split()) or "(untitled task)"
-            n = seen[text] = seen.get(text, 0) + 1
-            detail = text if n == 1 else f"{text}\0{n}"
+        for _, task, text, detail in open_tasks(note):
             self.add("task", subject, note, task.due, reason, None, meeting, text, detail)
 
     # -- meetings ---------------------------------------------------------------
