@@ -223,7 +223,7 @@ def _import_options(func: F) -> F:
     return func
 
 
-def _report_import(result: interop.ImportResult, as_json: bool) -> None:
+def _report_import(result: interop.ImportResult, as_json: bool, source: str) -> None:
     if as_json:
         print_json(result.to_data())
         return
@@ -234,7 +234,8 @@ def _report_import(result: interop.ImportResult, as_json: bool) -> None:
         click.echo(f"skipped line {p.line}, {p.name}: {p.reason}")
     for p in result.malformed:
         who = f", {p.name}" if p.name else ""
-        click.echo(f"malformed line {p.line}{who}: {p.reason}", err=True)
+        # Named by file as well as line: an import is often one of several files.
+        click.echo(f"{source}: malformed line {p.line}{who}: {p.reason}", err=True)
     summary = (
         f"{len(result.created)} {verb}, {len(result.skipped)} skipped (already known), "
         f"{len(result.malformed)} malformed"
@@ -261,7 +262,7 @@ def import_linkedin(
     result = interop.import_file(
         vault, "linkedin", file.read(), resolve_today(today), source=source, dry_run=dry_run
     )
-    _report_import(result, as_json)
+    _report_import(result, as_json, file.name)
 
 
 @import_.command("vcard")
@@ -282,7 +283,7 @@ def import_vcard(
     result = interop.import_file(
         vault, "vcard", file.read(), resolve_today(today), source=source, dry_run=dry_run
     )
-    _report_import(result, as_json)
+    _report_import(result, as_json, file.name)
 
 
 @import_.command("csv")
@@ -325,7 +326,7 @@ def import_csv(
         source=source,
         dry_run=dry_run,
     )
-    _report_import(result, as_json)
+    _report_import(result, as_json, file.name)
 
 
 def _write_output(text: str, output: Path | None) -> None:
