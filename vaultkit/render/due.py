@@ -9,9 +9,10 @@ from vaultkit.config import Config
 from vaultkit.model import Note
 from vaultkit.render.markdown import (
     GENERATED_NOTICE,
+    encoded,
     escape,
     escape_keeping_links,
-    finish,
+    finish_encoded,
     front_matter,
     link,
 )
@@ -130,22 +131,26 @@ def render_due(vault: Vault, actions: Sequence[Action], today: date) -> bytes:
     sections: dict[str, list[Action]] = {name: [] for name in SECTIONS}
     for action in shown:
         sections[section_of(action, today)].append(action)
-    out = due_preamble(
-        config,
-        today,
-        len(shown),
-        len(sections["Overdue"]),
-        len(sections["Today"]),
-        len(actions) - len(shown),
+    out = encoded(
+        *due_preamble(
+            config,
+            today,
+            len(shown),
+            len(sections["Overdue"]),
+            len(sections["Today"]),
+            len(actions) - len(shown),
+        )
     )
     notes_for = section_notes(today, horizon)
     for name in SECTIONS:
         items = sections[name]
-        out += ["", f"## {name} ({len(items)})", ""]
+        out += encoded("", f"## {name} ({len(items)})", "")
         if name in notes_for and items:
-            out += [notes_for[name], ""]
-        out += [_line(a, text) for a in items] if items else ["Nothing."]
-    return finish(out)
+            out += encoded(notes_for[name], "")
+        # Each line encoded as it is made: a list of lines with emoji in them would
+        # hold four bytes a character.
+        out += [_line(a, text).encode("utf-8") for a in items] if items else encoded("Nothing.")
+    return finish_encoded(out)
 
 
 def next_action_cells(

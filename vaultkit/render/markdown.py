@@ -95,4 +95,23 @@ def front_matter(view: str, extra: Sequence[tuple[str, str]] = ()) -> list[str]:
 
 def finish(lines: Sequence[str]) -> bytes:
     """Give a note's bytes: LF line endings and exactly one trailing newline."""
-    return ("\n".join(lines).rstrip("\n") + "\n").encode("utf-8")
+    return finish_encoded(encoded(*lines))
+
+
+def encoded(*lines: str) -> list[bytes]:
+    """Give lines as UTF-8 bytes, for finish_encoded."""
+    return [line.encode("utf-8") for line in lines]
+
+
+def finish_encoded(lines: list[bytes]) -> bytes:
+    """Give a note's bytes as `finish` does, from lines already encoded.
+
+    Notes are joined as bytes: one emoji makes a joined str four bytes a character,
+    and a big vault's Due Actions note runs to 10 MB.
+    """
+    while lines and not lines[-1]:
+        lines.pop()
+    if lines and not lines[-1].endswith(b"\n"):
+        lines.append(b"")
+        return b"\n".join(lines)
+    return b"\n".join(lines).rstrip(b"\n") + b"\n"

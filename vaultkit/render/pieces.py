@@ -23,7 +23,13 @@ from vaultkit.config import Config
 from vaultkit.model import Note, Problem
 from vaultkit.render.due import SECTIONS, WEEK, due_preamble, section_notes
 from vaultkit.render.index import problems_section, render_index
-from vaultkit.render.markdown import GENERATED_NOTICE, escape, front_matter
+from vaultkit.render.markdown import (
+    GENERATED_NOTICE,
+    encoded,
+    escape,
+    finish_encoded,
+    front_matter,
+)
 from vaultkit.timeline import Person, meeting_key
 from vaultkit.vault import Vault
 
@@ -164,7 +170,7 @@ def index_note(
     notes, the Organisations table's rows)."""
     contacts, met = len(people.lines), len(meetings.lines)
     count, org_rows = orgs
-    out = _text(
+    out = encoded(
         *front_matter("index"),
         "",
         f"# {escape(vault.config.output.index)}",
@@ -178,21 +184,21 @@ def index_note(
         "",
     )
     if contacts:
-        out += [*_text(*heads["People"]), *people.lines]
+        out += [*encoded(*heads["People"]), *people.lines]
     else:
-        out += _text("No contact notes yet.")
-    out += _text("", f"## Meetings ({met})", "")
+        out += encoded("No contact notes yet.")
+    out += encoded("", f"## Meetings ({met})", "")
     if met:
-        out += [*_text(*heads["Meetings"]), *reversed(meetings.lines)]
+        out += [*encoded(*heads["Meetings"]), *reversed(meetings.lines)]
     else:
-        out += _text("No meeting notes yet.")
-    out += _text("", f"## Organisations ({count})", "")
+        out += encoded("No meeting notes yet.")
+    out += encoded("", f"## Organisations ({count})", "")
     if org_rows:
-        out += _text(*heads["Organisations"], *org_rows)
+        out += encoded(*heads["Organisations"], *org_rows)
     else:
-        out += _text("No organisations yet.")
-    out += _text("", *problems)
-    return _finish(out)
+        out += encoded("No organisations yet.")
+    out += encoded("", *problems)
+    return finish_encoded(out)
 
 
 UNDATED = date.max.toordinal() + 1
@@ -219,30 +225,15 @@ def due_note(config: Config, today: date, dues: list[int], lines: list[bytes]) -
     spans = [(bounds[i], bounds[i + 1]) for i in range(4)] + [(undated, len(dues))]
     shown = sum(b - a for a, b in spans)
     beyond = len(dues) - shown
-    out = _text(
+    out = encoded(
         *due_preamble(
             config, today, shown, spans[0][1] - spans[0][0], spans[1][1] - spans[1][0], beyond
         )
     )
     notes_for = section_notes(today, horizon)
     for name, (start, end) in zip(SECTIONS, spans, strict=True):
-        out += _text("", f"## {name} ({end - start})", "")
+        out += encoded("", f"## {name} ({end - start})", "")
         if name in notes_for and end > start:
-            out += _text(notes_for[name], "")
-        out += lines[start:end] if end > start else _text("Nothing.")
-    return _finish(out)
-
-
-def _text(*lines: str) -> list[bytes]:
-    return [line.encode("utf-8") for line in lines]
-
-
-def _finish(lines: list[bytes]) -> bytes:
-    """Give a note's bytes as render.markdown.finish does, from lines already encoded
-    (in one piece: each copy of a 10 MB note costs a save milliseconds)."""
-    while lines and not lines[-1]:
-        lines.pop()
-    if lines and not lines[-1].endswith(b"\n"):
-        lines.append(b"")
-        return b"\n".join(lines)
-    return b"\n".join(lines).rstrip(b"\n") + b"\n"
+            out += encoded(notes_for[name], "")
+        out += lines[start:end] if end > start else encoded("Nothing.")
+    return finish_encoded(out)
