@@ -44,7 +44,7 @@ def provided_keys(note: Note) -> set[str]:
 def link_keys(note: Note) -> set[str]:
     """Give the name keys the note's links (front-matter and body) are looked up by."""
     keys = {lookup_key(link.target) for link in note.fm_links}
-    for raw, _line in note.body_links:
+    for raw in note.body_links:
         parts = link_parts(raw)
         if parts is not None:
             keys.add(lookup_key(parts[0]))

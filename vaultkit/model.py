@@ -167,7 +167,10 @@ class Note(_Record):
     meeting: Meeting | None = None
     org: Org | None = None
     fm_links: tuple[Link, ...] = ()
-    body_links: tuple[tuple[str, int], ...] = ()
+    # Body links as written (`[[Name|shown]]`), each once, with the line it is first
+    # on in `body_link_lines`: two flat tuples, as a vault holds hundreds of thousands.
+    body_links: tuple[str, ...] = ()
+    body_link_lines: tuple[int, ...] = ()
     tasks: tuple[Task, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
     problems: tuple[Problem, ...] = ()
@@ -180,7 +183,7 @@ class Note(_Record):
             return self.fm_links
         from vaultkit.parse import body_link
 
-        return self.fm_links + tuple(body_link(raw, line) for raw, line in self.body_links)
+        return self.fm_links + tuple(map(body_link, self.body_links, self.body_link_lines))
 
     @property
     def folder(self) -> str:
@@ -198,7 +201,7 @@ def to_data(record: Any) -> Any:
         if isinstance(record, Note):
             out["links"] = to_data(record.links)
         for f in dc_fields(record):
-            if f.name in ("fm_links", "body_links"):
+            if f.name in ("fm_links", "body_links", "body_link_lines"):
                 continue
             key = "with" if f.name == "with_" else f.name
             out[key] = to_data(getattr(record, f.name))

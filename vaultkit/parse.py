@@ -383,23 +383,36 @@ def body_link(raw: str, line: int) -> Link:
 def _body(
     body: str, first_line: int
 ) -> tuple[
-    tuple[tuple[str, int], ...], tuple[Task, ...], tuple[str, ...], tuple[tuple[int, str], ...]
+    tuple[str, ...],
+    tuple[int, ...],
+    tuple[Task, ...],
+    tuple[str, ...],
+    tuple[tuple[int, str], ...],
 ]:
-    """Give the links (raw text, line), tasks, `## Questions` bullets and bad task dates."""
+    """Give the links (raw texts, their lines), tasks, `## Questions` bullets and bad task
+    dates."""
     if "```" in body or "~~~" in body:
         body = _FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), body)
-    links: list[tuple[str, int]] = []
+    links: list[str] = []
+    lines: list[int] = []
     tasks: list[Task] = []
     bad_dates: list[tuple[int, str]] = []
     questions: list[str] = []
     if "[[" in body:
         # Each distinct link is kept once, as written, at its first line: that is all
         # the problems and views need, and records are made only when asked for.
-        for raw in dict.fromkeys(_WIKILINK_RAW.findall(body)):
+        first: dict[str, int] = {}
+        for match in _WIKILINK_RAW.finditer(body):
+            first.setdefault(match.group(), match.start())
+        line, last = first_line, 0
+        for raw, at in first.items():  # in the order they stand, so lines only grow
             if link_parts(raw) is not None:
+                line += body.count("\n", last, at)
+                last = at
                 # Interned: the same people are linked from many notes, and pickle
                 # keeps one copy of a shared string per blob.
-                links.append((sys.intern(raw), first_line + body.count("\n", 0, body.find(raw))))
+                links.append(sys.intern(raw))
+                lines.append(line)
     if "[ ]" in body or "[x]" in body or "[X]" in body:
         line, last = first_line - 1, 0
         scan = "\n" + body
@@ -421,7 +434,7 @@ def _body(
         nxt = _HEADING.search(rest)
         section = rest[: nxt.start()] if nxt else rest
         questions = [q for q in _BULLET.findall(section) if q]
-    return tuple(links), tuple(tasks), tuple(questions), tuple(bad_dates)
+    return tuple(links), tuple(lines), tuple(tasks), tuple(questions), tuple(bad_dates)
 
 
 def _kind_of(path: str, fields: dict[str, Field], config: Config, r: _Reader) -> str:
@@ -485,7 +498,7 @@ def parse_text(path: str, text: str, config: Config) -> Note:
             fields[canonical] = fields.pop(alias)
     r = _Reader(path, fields)
     kind = _kind_of(path, fields, config, r)
-    links, tasks, body_questions, bad_dates = _body(body, body_line)
+    links, link_lines, tasks, body_questions, bad_dates = _body(body, body_line)
     for line, text in bad_dates:
         r.problems.append(
             Problem(path, line, None, "error", "bad-date", f"task: 📅 {text} is not a real date")
@@ -513,6 +526,7 @@ def parse_text(path: str, text: str, config: Config) -> Note:
         org=org,
         fm_links=fm_links,
         body_links=links,
+        body_link_lines=link_lines,
         tasks=tasks,
         extra=extra,
         problems=tuple(problems + r.problems),

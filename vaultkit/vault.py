@@ -248,9 +248,10 @@ def assemble(root: Path, config: Config, notes: Sequence[Note], stats: Sequence[
 
 def _dangling(notes: Sequence[Note], resolver: Resolver) -> Iterator[Problem]:
     # Whether a link resolves does not depend on where it stands (only which of
-    # several candidates it picks does), so each distinct target is looked up once.
+    # several candidates it picks does), so each distinct target is looked up once,
+    # and a note whose body links are all known to resolve is passed in one step.
     resolves: dict[str, bool] = {}
-    targets: dict[str, str] = {}
+    body_ok: set[str] = set()  # body links as written, known to resolve
     for note in notes:
         seen: set[str] = set()
         for link in note.fm_links:
@@ -263,19 +264,21 @@ def _dangling(notes: Sequence[Note], resolver: Resolver) -> Iterator[Problem]:
                 continue
             seen.add(link.target)
             yield _dangling_problem(note, link)
-        for raw, line in note.body_links:
-            # Body links stay raw text until one needs reporting: most resolve.
-            target = targets.get(raw)
-            if target is None:
-                parts = link_parts(raw)
-                target = targets[raw] = parts[0] if parts else ""
+        if body_ok.issuperset(note.body_links):
+            continue
+        for raw, line in zip(note.body_links, note.body_link_lines, strict=True):
+            if raw in body_ok:
+                continue
+            parts = link_parts(raw)
+            target = parts[0] if parts else ""
             found = resolves.get(target)
             if found is None:
                 found = resolves[target] = not target or resolver.resolve(target) is not None
-            if found or target in seen:
-                continue
-            seen.add(target)
-            yield _dangling_problem(note, body_link(raw, line))
+            if found:
+                body_ok.add(raw)
+            elif target not in seen:
+                seen.add(target)
+                yield _dangling_problem(note, body_link(raw, line))
 
 
 def _dangling_problem(note: Note, link: Link) -> Problem:
