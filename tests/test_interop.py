@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -20,7 +21,9 @@ from hypothesis import strategies as st
 from vaultkit.build import read
 from vaultkit.cli import cli
 from vaultkit.config import Config
+from vaultkit.errors import ExportError
 from vaultkit.importer import yaml_scalar
+from vaultkit.interop import decode, delimiter_of
 from vaultkit.newfiles import create_files
 from vaultkit.parse import parse_text
 from vaultkit.vcard import FOLD_OCTETS, parse_cards
@@ -266,6 +269,98 @@ def test_csv_import_maps_columns_by_name_and_by_map(vault: Path, tmp_path: Path)
     assert kim.email == "kim@example.org" and kim.tags == ("a", "b")
     assert [link.target for link in kim.referred_by] == ["bob stone"]
     assert kim.source == "referral"
+
+
+EXCEL_ROWS = (
+    "Name\tCompany\tE-mail\tNotes\r\n"
+    'José Núñez\tAcme Health\tjose@example.org\t"Met at the fair;\tlikes tea"\r\n'
+    "Ōno Yūko\tGlobex\t\t\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        codecs.BOM_UTF16_LE + EXCEL_ROWS.encode("utf-16-le"),  # Excel's "Unicode Text"
+        codecs.BOM_UTF16_BE + EXCEL_ROWS.encode("utf-16-be"),
+        codecs.BOM_UTF8 + EXCEL_ROWS.replace("\t", ",").encode("utf-8"),  # "CSV UTF-8"
+        codecs.BOM_UTF32_LE + EXCEL_ROWS.encode("utf-32-le"),
+    ],
+    ids=["utf-16-le", "utf-16-be", "utf-8-bom", "utf-32-le"],
+)
+def test_csv_import_reads_excels_unicode_text_and_csv_utf8(
+    vault: Path, tmp_path: Path, data: bytes
+) -> None:
+    path = tmp_path / "people.txt"
+    path.write_bytes(data)
+    result = do_import(vault, "csv", path)
+    assert result.exit_code == 0, result.output
+    assert "2 created, 0 skipped (already known), 0 malformed" in result.stdout
+    found = people_of(vault)
+    jose = found["José Núñez"].contact
+    assert jose.email == "jose@example.org" and jose.org.target == "Acme Health"
+    assert "Ōno Yūko" in found
+    if b"\t" in data or b"\x00\t" in data:
+        text = (vault / "People/José Núñez.md").read_text(encoding="utf-8")
+        assert "Met at the fair;\tlikes tea" in text  # a quoted tab stays in its cell
+    assert run("check", str(vault)).exit_code == 0
+
+
+def test_a_utf16_linkedin_export_reads_too(vault: Path, tmp_path: Path) -> None:
+    export = tmp_path / "Connections.csv"
+    text = PREAMBLE + HEADER + "Zoë,Brandt,,,,,12 Mar 2024\n"
+    export.write_bytes(codecs.BOM_UTF16_LE + text.encode("utf-16-le"))
+    result = do_import(vault, "linkedin", export)
+    assert result.exit_code == 0, result.output
+    assert "connected: 2024-03-12\n" in (vault / "People/Zoë Brandt.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"Name\nJ\xe9r\xf4me\n", "not UTF-8 text (byte 6), nor UTF-16 with a byte-order mark"),
+        (codecs.BOM_UTF16_LE + "Name\n".encode("utf-16-le") + b"A", "not UTF-16 text (byte 12)"),
+        ("Name\nAnn\n".encode("utf-16-le"), "not text: it holds NUL characters"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "not text but a zip file (an Excel workbook?)"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8 text (byte 0)"),
+    ],
+    ids=["latin-1", "odd-utf-16", "utf-16-without-bom", "xlsx", "png"],
+)
+def test_import_names_the_file_that_is_not_text(
+    vault: Path, tmp_path: Path, data: bytes, message: str
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_bytes(data)
+    before = snapshot(vault)
+    result = do_import(vault, "csv", path)
+    assert result.exit_code == 7
+    assert result.stderr == f"vaultkit: error: {path}: {message}" + result.stderr.split(message)[1]
+    assert len(result.stderr.splitlines()) == 1
+    assert snapshot(vault) == before
+    with pytest.raises(ExportError, match=re.escape(message)):
+        decode(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter"),
+    [
+        ("Name,Email\nAnn,a@b.cd\n", ","),
+        ("\n\nName;E-mail\r\nAnn;a@b.cd\r\n", ";"),
+        ('"Name, full",Email\nAnn,a@b.cd\n', ","),
+        ("Name\tCity, State\nAnn\tParis, FR\n", "\t"),  # a tie: a tab is rarely text
+        ("Name\nSmith, Ann\n", "\t"),  # one column: a comma in a cell is text
+    ],
+)
+def test_the_delimiter_is_the_one_that_splits_the_header(text: str, delimiter: str) -> None:
+    assert delimiter_of(text) == delimiter
+
+
+def test_a_csv_error_names_the_file_and_line(vault: Path, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text('Name,Email\nAnn,a@b.cd\n"Bo,b@b.cd\n')
+    result = do_import(vault, "csv", path)
+    assert result.exit_code == 7
+    assert result.stderr.startswith(f"vaultkit: error: {path}: line 3: not valid CSV")
 
 
 @pytest.mark.parametrize(

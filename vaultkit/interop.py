@@ -3,10 +3,14 @@
 Every reader turns its file into rows of contact fields, each with the line of the
 file it starts on; a row that cannot be read is reported with that line and
 skipped. importer.import_rows then writes the notes.
+
+A file is UTF-8, or the encoding its byte-order mark names: Excel's "CSV UTF-8"
+(UTF-8 with a BOM) and "Unicode Text" (UTF-16 with a BOM, tab-separated) both read.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -39,6 +43,7 @@ FIELDS = (
     "notes",
 )
 LIST_FIELDS = ("aliases", "referred_by", "tags")
+DELIMITERS = ("\t", ";", ",")
 # Column names (lower case, spaces and dashes as _) mapped to a field without --map.
 SYNONYMS = {
     "full_name": "name",
@@ -76,12 +81,40 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 # --- reading files ---------------------------------------------------------------
 
 
-def decode(data: bytes, what: str) -> str:
-    """Give a file's text (UTF-8, with or without a BOM); ExportError if it is not."""
+# Byte-order marks, longest first: UTF-32's LE mark starts with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
+
+
+def decode(data: bytes) -> str:
+    """Give a file's text: UTF-8, or the encoding its byte-order mark names (UTF-8,
+    UTF-16 as Excel's "Unicode Text" saves it, UTF-32); ExportError for bytes that are
+    not text."""
+    encoding, label, body = "utf-8", "UTF-8", data
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            encoding, label, body = codec, name, data[len(bom) :]
+            break
+    if body.startswith(b"PK\x03\x04"):
+        raise ExportError("not text but a zip file (an Excel workbook?): save it as CSV")
     try:
-        return data.decode("utf-8-sig")
+        text = body.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise ExportError(f"{what} is not UTF-8 text (byte {exc.start})") from exc
+        at = exc.start + len(data) - len(body)
+        nor = ", nor UTF-16 with a byte-order mark" if data is body else ""
+        raise ExportError(f"not {label} text (byte {at}){nor}") from exc
+    if "\x00" in text:
+        at = text.index("\x00")
+        raise ExportError(
+            f"not text: it holds NUL characters (character {at}); if it is UTF-16, "
+            "save it with its byte-order mark (Excel's Unicode Text) or as UTF-8"
+        )
+    return text
 
 
 def _records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
@@ -197,16 +230,20 @@ def column_map(header: Sequence[str], mapping: Mapping[str, str]) -> dict[int, s
     return out
 
 
+def delimiter_of(text: str) -> str:
+    """Give the delimiter of a CSV file: of tab, semicolon and comma, the one that splits
+    its header line into the most columns; on a tie the one least likely in plain text
+    (a tab, then a semicolon), so `Name<tab>City, State` is two columns."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: len(next(csv.reader([header], delimiter=d), [])) for d in DELIMITERS}
+    return max(DELIMITERS, key=lambda d: counts[d])  # max keeps the first of a tie
+
+
 def read_csv(
     text: str, mapping: Mapping[str, str], source: str | None
 ) -> tuple[list[Row], list[Problem]]:
     """Give the rows of any CSV with a header line, its columns mapped to contact fields."""
-    sample = text[:8192]
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    records = _records(text, delimiter)
+    records = _records(text, delimiter_of(text))
     first = next(records, None)
     if first is None:
         raise ExportError("the CSV file is empty")
@@ -281,22 +318,31 @@ def import_file(
     mapping: Mapping[str, str] | None = None,
     source: str | None = None,
     dry_run: bool = False,
+    name: str | None = None,
 ) -> ImportResult:
-    """Give the result of importing a file's bytes: kind is linkedin, vcard or csv."""
+    """Give the result of importing a file's bytes: kind is linkedin, vcard or csv.
+
+    `name` (the file's name, as the user gave it) names the file in an ExportError
+    about its content."""
     if source is not None and source not in SOURCES:
         raise UsageError(f"--source must be one of {', '.join(SOURCES)}")
-    text = decode(data, "the file")
-    if kind == "linkedin":
-        rows, bad = read_linkedin(text)
-        if source:
-            rows = [Row(r.line, {**r.values, "source": source}) for r in rows]
-        label = "LinkedIn"
-    elif kind == "vcard":
-        rows, bad = read_vcards(text, source)
-        label = "a vCard file"
-    elif kind == "csv":
-        rows, bad = read_csv(text, mapping or {}, source)
-        label = "a CSV file"
-    else:
+    if kind not in ("linkedin", "vcard", "csv"):
         raise UsageError(f"cannot import {kind!r}: linkedin, vcard or csv")
+    try:
+        text = decode(data)
+        if kind == "linkedin":
+            rows, bad = read_linkedin(text)
+            if source:
+                rows = [Row(r.line, {**r.values, "source": source}) for r in rows]
+            label = "LinkedIn"
+        elif kind == "vcard":
+            rows, bad = read_vcards(text, source)
+            label = "a vCard file"
+        else:
+            rows, bad = read_csv(text, mapping or {}, source)
+            label = "a CSV file"
+    except ExportError as exc:
+        if exc.path is not None or not name:
+            raise
+        raise ExportError(exc.message, name, exc.line) from exc
     return import_rows(root, rows, bad, today, label=label, dry_run=dry_run)

@@ -204,7 +204,9 @@ def import_() -> None:
 
     Never creates a second note for a person the vault has (same name, alias or
     email, case-insensitively): such rows are skipped, and so are malformed rows,
-    each reported with its line. --dry-run shows what would be done.
+    each reported with its line. Files are UTF-8, or UTF-16 with a byte-order
+    mark (Excel's "Unicode Text"). --dry-run shows what would be done. See
+    docs/import.md.
     """
 
 
@@ -260,7 +262,13 @@ def import_linkedin(
     the day you connected.
     """
     result = interop.import_file(
-        vault, "linkedin", file.read(), resolve_today(today), source=source, dry_run=dry_run
+        vault,
+        "linkedin",
+        file.read(),
+        resolve_today(today),
+        source=source,
+        dry_run=dry_run,
+        name=file.name,
     )
     _report_import(result, as_json, file.name)
 
@@ -281,7 +289,13 @@ def import_vcard(
     LinkedIn URL, CATEGORIES as tags and NOTE into the note's body.
     """
     result = interop.import_file(
-        vault, "vcard", file.read(), resolve_today(today), source=source, dry_run=dry_run
+        vault,
+        "vcard",
+        file.read(),
+        resolve_today(today),
+        source=source,
+        dry_run=dry_run,
+        name=file.name,
     )
     _report_import(result, as_json, file.name)
 
@@ -309,7 +323,8 @@ def import_csv(
     Fields: name (or first_name and last_name), aliases, org, role, email, phone,
     linkedin, source, seniority, referred_by, tags, notes. Columns called e.g.
     Company, Title or E-mail are recognised; --map says what any other column is.
-    List fields split on `;` (tags also on `,`).
+    List fields split on `;` (tags also on `,`). Cells may be separated by commas,
+    semicolons or tabs.
     """
     mapping: dict[str, str] = {}
     for item in mappings:
@@ -325,6 +340,7 @@ def import_csv(
         mapping=mapping,
         source=source,
         dry_run=dry_run,
+        name=file.name,
     )
     _report_import(result, as_json, file.name)
 
