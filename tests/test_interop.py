@@ -23,7 +23,7 @@ from vaultkit.cli import cli
 from vaultkit.config import Config
 from vaultkit.errors import ExportError
 from vaultkit.importer import yaml_scalar
-from vaultkit.interop import decode, delimiter_of
+from vaultkit.interop import decode, delimiter_of, linkedin_day
 from vaultkit.newfiles import create_files
 from vaultkit.parse import parse_text
 from vaultkit.vcard import FOLD_OCTETS, parse_cards
@@ -99,10 +99,16 @@ def test_linkedin_import_creates_contacts_and_reports_bad_rows_by_line(
     )
     result = do_import(vault, "linkedin", export)
     assert result.exit_code == 0, result.output
-    assert "2 created, 3 skipped (already known), 4 malformed" in result.stdout
-    for line in ("line 7", "line 8", "line 9", "line 10"):
+    assert "3 created, 3 skipped (already known), 3 malformed, 1 warning" in result.stdout
+    for line in ("line 7", "line 9", "line 10"):
         assert f"malformed {line}" in result.stderr
-    assert "'32 Mar 2024' is not a real date" in result.stderr
+    # A day that does not exist loses the day, not the person.
+    assert "malformed line 8" not in result.stderr
+    assert (
+        f"{export}: warning: line 8, Bad Date: Connected On: '32 Mar 2024' is not a real date; "
+        "imported without `connected:`\n"
+    ) in result.stderr
+    assert "connected" not in (vault / "People/Bad Date.md").read_text()
     assert "skipped line 11, bobby s: already in the vault: People/Bob Stone.md (same alias)" in (
         result.stdout
     )
@@ -195,6 +201,55 @@ def test_an_unsafe_name_is_kept_as_an_alias(vault: Path, tmp_path: Path) -> None
     assert do_import(vault, "linkedin", export).exit_code == 0
     note = people_of(vault)["Ann Lee PhD CON"]
     assert note.aliases == ("Ann Lee [PhD] | CON",)
+
+
+@pytest.mark.parametrize("day", ["31 Feb 2024", "2023-02-29", "yesterday"])
+def test_a_connected_on_day_that_cannot_be_read_is_a_warning_not_a_lost_person(
+    vault: Path, tmp_path: Path, day: str
+) -> None:
+    export = tmp_path / "Connections.csv"
+    export.write_text(
+        PREAMBLE
+        + HEADER
+        + f"Jane,Doe,,,Acme Health,UX Researcher,{day}\n"
+        + "Li,Wei,,,,,3 Jan 2023\n"
+        + f"Bob,Stone,,bob@example.com,,,{day}\n",  # already known: no warning
+        encoding="utf-8",
+    )
+    dry = do_import(vault, "linkedin", export, "--dry-run", "--json")
+    assert dry.exit_code == 0 and dry.stderr == ""
+    assert json.loads(dry.stdout)["warnings"] == [
+        {
+            "line": 5,
+            "name": "Jane Doe",
+            "field": "Connected On",
+            "message": f"{day!r} is not a "
+            + ("date like 12 Mar 2024" if day == "yesterday" else "real date")
+            + "; imported without `connected:`",
+        }
+    ]
+    result = do_import(vault, "linkedin", export)
+    assert result.exit_code == 0, result.output
+    assert "2 created, 1 skipped (already known), 0 malformed, 1 warning" in result.stdout
+    assert result.stderr.startswith(f"{export}: warning: line 5, Jane Doe: Connected On: ")
+    assert len(result.stderr.splitlines()) == 1
+    jane = (vault / "People/Jane Doe.md").read_text()
+    assert "role: UX Researcher\n" in jane and "connected" not in jane
+    assert "connected: 2023-01-03\n" in (vault / "People/Li Wei.md").read_text()
+    assert run("check", str(vault)).exit_code == 0
+
+
+def test_linkedin_day_reads_linkedins_days_and_iso_dates() -> None:
+    assert linkedin_day("12 Mar 2024") == "2024-03-12"
+    assert linkedin_day(" 1 September 2023 ") == "2023-09-01"
+    assert linkedin_day("2024-02-29") == "2024-02-29"
+    for text, why in [
+        ("31 Feb 2024", "not a real date"),
+        ("2026-02-30", "not a real date"),
+        ("12/03/2024", "not a date like"),
+    ]:
+        with pytest.raises(ValueError, match=why):
+            linkedin_day(text)
 
 
 # --- vCard -----------------------------------------------------------------------

@@ -5,6 +5,10 @@ per new person (source, org, role, email, ... in the front-matter), never one fo
 person the vault already has (same name, alias or email, compared case-insensitively
 in NFC) or that an earlier row already gave. Notes are created whole, never over an
 existing file (newfiles.create_files).
+
+A row is malformed (left out) when it cannot make a note; a value a reader had to leave
+out of a note it still makes (an impossible date, say) is a warning on that row, given
+with the result only when the row's note is created.
 """
 
 from __future__ import annotations
@@ -32,10 +36,12 @@ _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 @dataclass(frozen=True)
 class Row:
-    """One person read from a file: the line it starts on and its contact fields."""
+    """One person read from a file: the line it starts on, its contact fields, and
+    (field of the file, why) for each value the reader had to leave out."""
 
     line: int
     values: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,17 @@ class Problem:
     line: int
     name: str
     reason: str
+
+
+@dataclass(frozen=True)
+class RowWarning:
+    """A value left out of a note that was still made: its row's line, the person, the
+    field of the file (a column, say) and why."""
+
+    line: int
+    name: str
+    field: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -58,12 +75,14 @@ class Created:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import did: notes created, rows skipped as known, rows malformed."""
+    """What an import did: notes created, rows skipped as known, rows malformed, and
+    warnings about values left out of the notes created."""
 
     created: tuple[Created, ...]
     skipped: tuple[Problem, ...]
     malformed: tuple[Problem, ...]
     dry_run: bool
+    warnings: tuple[RowWarning, ...] = ()
 
     def to_data(self) -> dict[str, Any]:
         """Give the result as JSON-ready data."""
@@ -72,6 +91,7 @@ class ImportResult:
             "created": [vars(c) for c in self.created],
             "skipped": [vars(p) for p in self.skipped],
             "malformed": [vars(p) for p in self.malformed],
+            "warnings": [vars(w) for w in self.warnings],
         }
 
 
@@ -200,6 +220,7 @@ def import_rows(
     skipped: list[Problem] = []
     planned: list[tuple[Created, str]] = []
     imported = f"Imported from {label} on {today.isoformat()}."
+    warned: dict[int, list[RowWarning]] = {}
     for row in rows:
         values = dict(row.values)
         name = name_of(values)
@@ -235,6 +256,7 @@ def import_rows(
             known.people.setdefault(key, f"row {row.line} of this file")
         known.notes[name_key(stem)] = rel
         planned.append((Created(row.line, name, rel), contact_text(values, imported)))
+        warned[row.line] = [RowWarning(row.line, name, f, why) for f, why in row.warnings]
     # A name a sync tool would take for a copy of another note would never be read.
     stats = [FileStat(n.path, 0, 0) for n in vault.notes]
     copies = conflict_copies([*stats, *(FileStat(c.path, 0, 0) for c, _ in planned)])
@@ -263,4 +285,5 @@ def import_rows(
         tuple(sorted(skipped, key=lambda p: p.line)),
         tuple(sorted(bad, key=lambda p: p.line)),
         dry_run,
+        tuple(w for c, _ in keep for w in warned[c.line]),
     )

@@ -2,7 +2,9 @@
 
 Every reader turns its file into rows of contact fields, each with the line of the
 file it starts on; a row that cannot be read is reported with that line and
-skipped. importer.import_rows then writes the notes.
+skipped, and a value that cannot be read in a row that can (LinkedIn's impossible
+"Connected On" date) is left out with a warning. importer.import_rows then writes
+the notes.
 
 A file is UTF-8, or the encoding its byte-order mark names: Excel's "CSV UTF-8"
 (UTF-8 with a BOM) and "Unicode Text" (UTF-16 with a BOM, tab-separated) both read.
@@ -16,11 +18,12 @@ import io
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from vaultkit.errors import ExportError, UsageError
-from vaultkit.importer import ImportResult, Problem, Row, import_rows, name_of
+from vaultkit.importer import ImportResult, Problem, Row, import_rows
 
 __all__ = ["ImportResult", "import_file", "read_csv", "read_linkedin", "read_vcards"]
 from vaultkit.model import SOURCES
@@ -135,16 +138,18 @@ def _records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]
 def linkedin_day(text: str) -> str:
     """Give LinkedIn's `12 Mar 2024` (or an ISO date) as YYYY-MM-DD; ValueError otherwise."""
     text = text.strip()
-    if _ISO.fullmatch(text):
-        return date.fromisoformat(text).isoformat()
     match = re.fullmatch(r"(\d{1,2}) ([A-Za-z]{3})[a-z]* (\d{4})", text)
-    if match is None or match.group(2).lower() not in _MONTHS:
-        raise ValueError(f"Connected On {text!r} is not a date like 12 Mar 2024")
-    day, month, year = int(match.group(1)), _MONTHS[match.group(2).lower()], int(match.group(3))
+    if _ISO.fullmatch(text):
+        year, month, day = (int(p) for p in text.split("-"))
+    elif match is not None and match.group(2).lower() in _MONTHS:
+        day, month = int(match.group(1)), _MONTHS[match.group(2).lower()]
+        year = int(match.group(3))
+    else:
+        raise ValueError(f"{text!r} is not a date like 12 Mar 2024")
     try:
         return date(year, month, day).isoformat()
     except ValueError:
-        raise ValueError(f"Connected On {text!r} is not a real date") from None
+        raise ValueError(f"{text!r} is not a real date") from None
 
 
 def read_linkedin(text: str) -> tuple[list[Row], list[Problem]]:
@@ -181,13 +186,13 @@ def read_linkedin(text: str) -> tuple[list[Row], list[Problem]]:
         url = cell("URL")
         if url:
             values["linkedin"] = url
+        warnings: list[tuple[str, str]] = []
         if cell("Connected On"):
             try:
                 values["connected"] = linkedin_day(cell("Connected On"))
-            except ValueError as exc:
-                bad.append(Problem(line, name_of(values), str(exc)))
-                continue
-        rows.append(Row(line, values))
+            except ValueError as exc:  # the person is real; only the day is lost
+                warnings.append(("Connected On", f"{exc}; imported without `connected:`"))
+        rows.append(Row(line, values, tuple(warnings)))
     return rows, bad
 
 
@@ -333,7 +338,7 @@ def import_file(
         if kind == "linkedin":
             rows, bad = read_linkedin(text)
             if source:
-                rows = [Row(r.line, {**r.values, "source": source}) for r in rows]
+                rows = [replace(r, values={**r.values, "source": source}) for r in rows]
             label = "LinkedIn"
         elif kind == "vcard":
             rows, bad = read_vcards(text, source)

@@ -204,9 +204,10 @@ def import_() -> None:
 
     Never creates a second note for a person the vault has (same name, alias or
     email, case-insensitively): such rows are skipped, and so are malformed rows,
-    each reported with its line. Files are UTF-8, or UTF-16 with a byte-order
-    mark (Excel's "Unicode Text"). --dry-run shows what would be done. See
-    docs/import.md.
+    each reported with its line. A value that cannot be read in a row that can
+    is left out with a warning (on stderr; exit code 0). Files are UTF-8, or
+    UTF-16 with a byte-order mark (Excel's "Unicode Text"). --dry-run shows what
+    would be done. See docs/import.md.
     """
 
 
@@ -238,10 +239,14 @@ def _report_import(result: interop.ImportResult, as_json: bool, source: str) -> 
         who = f", {p.name}" if p.name else ""
         # Named by file as well as line: an import is often one of several files.
         click.echo(f"{source}: malformed line {p.line}{who}: {p.reason}", err=True)
+    for w in result.warnings:
+        click.echo(f"{source}: warning: line {w.line}, {w.name}: {w.field}: {w.message}", err=True)
     summary = (
         f"{len(result.created)} {verb}, {len(result.skipped)} skipped (already known), "
         f"{len(result.malformed)} malformed"
     )
+    if result.warnings:
+        summary += f", {len(result.warnings)} warning" + ("s" if len(result.warnings) > 1 else "")
     click.echo(summary + (" — dry run: nothing was written" if result.dry_run else ""))
 
 
@@ -259,7 +264,8 @@ def import_linkedin(
 
     Each connection becomes a contact with source: online (unless --source), their
     company as org, position as role, profile URL as linkedin, and `connected:`
-    the day you connected.
+    the day you connected (a day that does not exist, like 31 Feb 2024, is left
+    out with a warning).
     """
     result = interop.import_file(
         vault,
