@@ -418,6 +418,35 @@ def test_a_csv_error_names_the_file_and_line(vault: Path, tmp_path: Path) -> Non
     assert result.stderr.startswith(f"vaultkit: error: {path}: line 3: not valid CSV")
 
 
+def test_a_referred_by_column_makes_the_source_referral(vault: Path, tmp_path: Path) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "Name,Referred By,Source\n"
+        "Kim Park,Bob Stone,\n"  # no source: referral
+        "Lou Reed,Bob Stone,friend\n"  # the column's source is kept
+        "Max Ernst,,\n"  # no referrer: no source
+        "Ned Kelly,Bob Stone; Kim Park,\n",
+        encoding="utf-8",
+    )
+    result = do_import(vault, "csv", path, "--json")
+    assert result.exit_code == 0, result.output
+    found = people_of(vault)
+    assert {n: found[n].contact.source for n in ("Kim Park", "Lou Reed", "Max Ernst")} == {
+        "Kim Park": "referral",
+        "Lou Reed": "friend",
+        "Max Ernst": None,
+    }
+    ned = found["Ned Kelly"].contact
+    assert ned.source == "referral"
+    assert [link.target for link in ned.referred_by] == ["Bob Stone", "Kim Park"]
+    assert "source: referral\nreferred_by:\n" in (vault / "People/Kim Park.md").read_text()
+    # An explicit --source still wins, as with `new contact --source`.
+    other = tmp_path / "more.csv"
+    other.write_text("Name,Referred By\nUma Thurman,Bob Stone\n", encoding="utf-8")
+    assert do_import(vault, "csv", other, "--source", "event").exit_code == 0
+    assert people_of(vault)["Uma Thurman"].contact.source == "event"
+
+
 @pytest.mark.parametrize(
     ("header", "maps", "message"),
     [

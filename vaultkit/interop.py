@@ -275,6 +275,8 @@ def read_csv(
                 values[target] = cell
         if source and "source" not in values:
             values["source"] = source
+        if values.get("referred_by") and "source" not in values:
+            values["source"] = "referral"  # schema.md: referral goes with referred_by
         rows.append(Row(line, values))
     return rows, bad
 

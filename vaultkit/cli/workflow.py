@@ -330,7 +330,8 @@ def import_csv(
     linkedin, source, seniority, referred_by, tags, notes. Columns called e.g.
     Company, Title or E-mail are recognised; --map says what any other column is.
     List fields split on `;` (tags also on `,`). Cells may be separated by commas,
-    semicolons or tabs.
+    semicolons or tabs. A row with referred_by and no source (from its column or
+    --source) gets source: referral.
     """
     mapping: dict[str, str] = {}
     for item in mappings:
