@@ -470,6 +470,7 @@ class Live:
         header = (count, len(vault.notes), len(vault.problems))
         if "index" in self.stale or header != self.rendered.get("header"):
             orgs = pieces.org_order(self.org_rows, self.by_path, self.members)
+            self.rendered.pop("index", None)
             self.rendered["index"] = pieces.index_note(
                 vault,
                 self.people_table,
@@ -480,6 +481,7 @@ class Live:
             )
             self.rendered["header"] = header
         if "due" in self.stale:
+            self.rendered.pop("due", None)  # let the old note go before the new one is made
             self.rendered["due"] = pieces.due_note(vault.config, self.today, self.dues, self.lines)
         self.stale.clear()
         return {

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import hashlib
 import logging
 import os
 import signal
@@ -299,7 +300,10 @@ class Writer:
         self.lock_busy = 0
         self.unwritten: dict[str, bytes] = {}  # kept back while a build held the lock
         self.refused: set[str] = set()  # users' own files where a generated note goes
-        self._held: dict[str, tuple[bytes, tuple[int, int, int]]] = {}
+        # What this writer left in each file: its size, digest and identity. Not the
+        # bytes: a big vault's notes run to 20 MB, and the watcher renders new ones
+        # while old ones would still be held here.
+        self._held: dict[str, tuple[int, bytes, tuple[int, int, int]]] = {}
 
     def write(self, notes: Mapping[str, bytes]) -> list[str]:
         """Give the paths written: each note whose bytes differ from the file's, `first`
@@ -307,8 +311,8 @@ class Writer:
         todo: dict[str, bool] = {}  # path: whether the file is as this writer left it
         for rel in sorted(notes, key=lambda rel: (rel != self.first, rel)):
             held = self._held.get(rel)
-            ours = held is not None and _identity(self.root / rel) == held[1]
-            if not (ours and held is not None and held[0] == notes[rel]):
+            ours = held is not None and _identity(self.root / rel) == held[2]
+            if not (ours and held is not None and self._same(held, notes[rel])):
                 todo[rel] = ours
         written: list[str] = []
         if not todo:
@@ -330,12 +334,14 @@ class Writer:
                         continue
                     self.refused.discard(rel)
                     # A file as we left it holds other bytes: no need to read it to know.
-                    if ours and _identity(self.root / rel) == self._held[rel][1]:
+                    if ours and _identity(self.root / rel) == self._held[rel][2]:
                         atomic_write(self.root / rel, notes[rel])
                         written.append(rel)
                     elif write_if_changed(self.root / rel, notes[rel]):
                         written.append(rel)
-                    self._held[rel] = (notes[rel], _identity(self.root / rel))
+                    # Digested after the write, so a save's note is on disk sooner.
+                    data = notes[rel]
+                    self._held[rel] = (len(data), _digest(data), _identity(self.root / rel))
                     self.unwritten.pop(rel, None)
         except LockBusyError as exc:
             self.lock_busy += 1
@@ -343,6 +349,11 @@ class Writer:
             self.unwritten.update((rel, notes[rel]) for rel in todo)
         self.writes += len(written)
         return written
+
+    @staticmethod
+    def _same(held: tuple[int, bytes, tuple[int, int, int]], data: bytes) -> bool:
+        """Give whether `data` is what this writer left in a file (held as `held`)."""
+        return held[0] == len(data) and held[1] == _digest(data)
 
     def retry(self) -> list[str]:
         """Try again to write what a build's lock kept back."""
@@ -448,6 +459,11 @@ def _settle(collect: bool = True) -> None:
     if sys.platform == "linux":
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _digest(data: bytes) -> bytes:
+    """Give the digest the writer keeps of a note it wrote (not for security)."""
+    return hashlib.sha1(data, usedforsecurity=False).digest()
 
 
 def _identity(path: Path) -> tuple[int, int, int]:
