@@ -9,12 +9,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import fm
+from conftest import MakeVault, fm
 
+from vaultkit import graph
 from vaultkit.build import read
 from vaultkit.cli import cli
 from vaultkit.errors import UsageError
-from vaultkit.report import conversion, funnel, parse_since, review
+from vaultkit.graph import build_graph
+from vaultkit.report import conversion, funnel, parse_since, referred_on, review
+from vaultkit.timeline import people
 
 TODAY = "2026-03-20"  # the period --since 7d is 2026-03-14 .. 2026-03-20
 
@@ -194,3 +197,80 @@ def test_parse_since_refuses(text: str) -> None:
 def test_report_refuses_a_bad_period_on_the_command_line(vault: Path) -> None:
     result = run("report", str(vault), "--today", TODAY, "--since", "fortnight")
     assert result.exit_code == 2 and "--since" in result.stderr
+
+
+# --- "referred on": the referral graph's definition ---------------------------------------
+
+
+@pytest.fixture
+def referrers(tmp_path: Path, make_vault: MakeVault) -> Path:
+    """Give a vault with both kinds of referral, and the cases the old funnel miscounted."""
+    met = "outreach: [2026-01-05]\nreplied: 2026-01-06"
+    return make_vault(
+        tmp_path / "refs",
+        {
+            # Met; the meeting's referrals name Ida: referred on.
+            "People/Ann.md": fm(f"type: contact\n{met}"),
+            "People/Ida.md": fm('type: contact\nreferred_by: "[[Ann]]"'),
+            # Ida, never met, introduced Ole in turn: referred on (Ann's yield: 1).
+            "People/Ole.md": fm('type: contact\nreferred_by: "[[Ida]]"'),
+            # A friend never met who introduced Gus (referred_by only): referred on.
+            "People/Fay.md": fm("type: contact\nsource: friend"),
+            "People/Gus.md": fm('type: contact\nreferred_by: "[[Fay]]"'),
+            # Met; the meeting named only an organisation: not an introduction.
+            "People/Hal.md": fm(f"type: contact\n{met}"),
+            "Orgs/Acme.md": fm("type: org"),
+            # Met; the meeting named a person with no note yet: referred on.
+            "People/Kai.md": fm(f"type: contact\n{met}"),
+            # Met, but the meeting that named Nia was cancelled: not referred on.
+            "People/Lee.md": fm(f"type: contact\n{met}"),
+            "People/Nia.md": fm("type: contact"),
+            # Named himself as his own referrer: ignored, as the graph ignores it.
+            "People/Sam.md": fm('type: contact\nreferred_by: "[[Sam]]"'),
+            "Meetings/Ann coffee.md": fm(
+                'type: meeting\ndate: 2026-02-01\nwith: ["[[Ann]]"]\nreferrals: ["[[Ida]]"]'
+            ),
+            "Meetings/Hal coffee.md": fm(
+                'type: meeting\ndate: 2026-02-02\nwith: ["[[Hal]]"]\nreferrals: ["[[Acme]]"]'
+            ),
+            "Meetings/Kai coffee.md": fm(
+                'type: meeting\ndate: 2026-02-03\nwith: ["[[Kai]]"]\nreferrals: ["[[Zed]]"]'
+            ),
+            "Meetings/Lee coffee.md": fm(
+                'type: meeting\ndate: 2026-02-04\nwith: ["[[Lee]]"]\nreferrals: ["[[Nia]]"]\n'
+                "status: cancelled"
+            ),
+            "Meetings/Lee call.md": fm('type: meeting\ndate: 2026-02-05\nwith: ["[[Lee]]"]'),
+        },
+    )
+
+
+def test_referred_on_is_who_introduced_someone_as_the_graph_counts_it(referrers: Path) -> None:
+    vault, today = read(referrers), date(2026, 3, 20)
+    by_person = people(vault, today)
+    found = referred_on(vault, by_person, today)
+    assert sorted(found) == ["People/Ann.md", "People/Fay.md", "People/Ida.md", "People/Kai.md"]
+    assert dict(funnel(vault, today))["referred on"] == 4
+    assert dict(funnel(vault, today))["met"] == 4  # Ann, Hal, Kai, Lee; Fay never met
+
+    # The graph's own numbers agree: its introducers are the report's, and each
+    # introducer's yield "referred on" counts the people they told who are introducers too.
+    built = build_graph(vault, by_person, today)
+    ids = built.ids
+    contacts = {ids[p] for p in by_person}
+    yields = graph.yields(built.graph)
+    assert {y.introducer for y in yields} & contacts == {ids[p] for p in found}
+    told, _ = graph.referrals(built.graph)
+    reporting = {ids[p] for p in found}
+    for y in yields:
+        assert y.referred_on == sum(1 for v in told[y.introducer] if v in reporting)
+    assert [y.referred_on for y in yields if y.introducer == "Ann"] == [1]
+
+
+def test_the_report_shows_the_graphs_referred_on(referrers: Path) -> None:
+    result = run("report", str(referrers), "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    rows = section(result.stdout, "Funnel")
+    assert "| met | 4 | 100&#37; |" in rows  # Ann, Hal, Kai, Lee
+    # Ann, Fay, Ida and Kai; Fay and Ida never met me, so not every one is in the step before.
+    assert "| referred on | 4 | 100&#37; |" in rows

@@ -6,16 +6,23 @@ reported_back, created), so the same vault gives the same review. `render` gives
 it as Markdown, plain text or a self-contained HTML page (every value escaped).
 
 The period is `start` to `today`, both included (`--since 7d`: the last seven
-days). The funnel counts every contact, whatever its status, by the furthest
-step it reached: identified (every contact) → contacted (any outreach, reply or
-meeting) → responded (a reply or a meeting) → met (a meeting held) → referred on
-(a meeting held with them named someone to talk to next).
+days). The funnel counts every contact, whatever its status, at each step it
+reached: identified (every contact) → contacted (any outreach, reply or meeting)
+→ responded (a reply or a meeting) → met (a meeting held) → referred on (they
+introduced someone to me). "Referred on" is the referral graph's own definition,
+read from the graph (graph.referrals), so the report and the graph's yield per
+introducer always agree: a contact introduced someone when another contact's
+`referred_by` names them, or when a meeting with them (any but a cancelled one)
+names a person in its `referrals` (an organisation named there is not an
+introduction). Someone who introduced a friend without ever meeting me counts,
+so this step may hold people the step before does not.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TypeGuard
@@ -23,7 +30,7 @@ from typing import TypeGuard
 from vaultkit.errors import UsageError
 from vaultkit.model import Link, Note
 from vaultkit.rules import Action, due_actions, join_names, overdue
-from vaultkit.timeline import meeting_key, people
+from vaultkit.timeline import Person, meeting_key, people
 from vaultkit.vault import Vault
 
 FORMATS = ("md", "text", "html")
@@ -139,7 +146,7 @@ def review(vault: Vault, today: date, start: date) -> Review:
         coming,
         tuple(sorted(new_people, key=lambda d: (d.day, d.who.casefold(), d.note))),
         tuple(sorted(referrals, key=lambda d: (d.day, d.who.casefold(), d.note))),
-        funnel(vault, today),
+        funnel(vault, today, by_person),
     )
 
 
@@ -159,17 +166,29 @@ def _day(value: object) -> date | None:
 
 
 def _referral_state(person: object) -> str:
-    from vaultkit.timeline import Person
-
     if not isinstance(person, Person):
         return "no note yet"
     return "reached out" if person.reached else "not contacted yet"
 
 
-def funnel(vault: Vault, today: date) -> tuple[tuple[str, int], ...]:
+def referred_on(vault: Vault, by_person: Mapping[str, Person], today: date) -> frozenset[str]:
+    """Give the paths of the contact notes of everyone who introduced someone to me, as the
+    referral graph counts it (the introducers of graph.referrals; see the module docstring)."""
+    from vaultkit.graph import build_graph, referrals
+
+    built = build_graph(vault, by_person, today)
+    told, _ = referrals(built.graph)
+    return frozenset(path for path, node in built.ids.items() if node in told)
+
+
+def funnel(
+    vault: Vault, today: date, by_person: Mapping[str, Person] | None = None
+) -> tuple[tuple[str, int], ...]:
     """Give how many contacts reached each step of the funnel (see the module docstring)."""
+    by_person = people(vault, today) if by_person is None else by_person
+    introducers = referred_on(vault, by_person, today)
     counts = dict.fromkeys(FUNNEL, 0)
-    for person in people(vault, today).values():
+    for person in by_person.values():
         c = person.note.contact
         assert c is not None
         live = [
@@ -183,7 +202,7 @@ def funnel(vault: Vault, today: date) -> tuple[tuple[str, int], ...]:
             person.reached,
             bool(c.replied or live),
             bool(held),
-            any(m.referrals for m in held),
+            person.note.path in introducers,
         )
         for name, reached in zip(FUNNEL, steps, strict=True):
             counts[name] += reached

@@ -406,8 +406,9 @@ def report_(vault: str, since: str, today: date | None, fmt: str, output: Path |
     Done in the period: meetings held, messages sent, replies, thank-yous and reports
     back (from the dates in the notes); the actions overdue and due in the next 7
     days; people added (their `created:` date) and referrals received; and the
-    funnel identified → contacted → responded → met → referred on, with the share
-    of each step that reached the next. Meant for cron: see docs/cron.md.
+    funnel identified → contacted → responded → met → referred on (introduced
+    someone, as the referral graph counts it), with the share of each step that
+    reached the next. Meant for cron: see docs/cron.md.
     """
     day = resolve_today(today)
     text = report.render(report.review(read(vault), day, report.parse_since(since, day)), fmt)
