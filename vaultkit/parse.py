@@ -147,7 +147,8 @@ class _Reader:
         out: list[str] = []
         for value in values:
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                out.append(nfc(str(value)))
+                # Interned: tags and questions come from a handful, note after note.
+                out.append(sys.intern(nfc(str(value))))
             elif value is not None:
                 self.problem(
                     key, "error", "bad-type", f"{key}: each item should be text, not {_kind(value)}"
@@ -192,20 +193,15 @@ class _Reader:
                 key, "error", "bad-date", f"{key} should be a date YYYY-MM-DD, not {_kind(value)}"
             )
             return None
-        match = _DATE.fullmatch(value.strip())
-        if not match:
-            self.problem(
-                key, "error", "bad-date", f"{key}: '{value}' is not a date (write YYYY-MM-DD)"
-            )
-            return None
-        y, m, d, hh, mm, ss = match.groups()
-        try:
-            day = date(int(y), int(m), int(d))
-            when = datetime(int(y), int(m), int(d), int(hh), int(mm), int(ss or 0)) if hh else None
-        except ValueError:
-            self.problem(key, "error", "bad-date", f"{key}: {value} is not a real date")
-            return None
-        return day, when
+        got = _day_of(value)
+        if not isinstance(got, str):
+            return got
+        if got == "form":
+            message = f"{key}: '{value}' is not a date (write YYYY-MM-DD)"
+        else:
+            message = f"{key}: {value} is not a real date"
+        self.problem(key, "error", "bad-date", message)
+        return None
 
     def day(self, key: str) -> date | None:
         found = self.get(key)
@@ -265,6 +261,25 @@ class _Reader:
         return found[0] if found else None
 
 
+@functools.lru_cache(maxsize=1 << 14)
+def _day_of(text: str) -> tuple[date, datetime | None] | str:
+    """Give (day, moment) for a date as written, else what is wrong: "form" or "real".
+
+    Memoised: a vault's notes share their days, and one date object a day keeps
+    thousands of notes (and their cache) smaller.
+    """
+    match = _DATE.fullmatch(text.strip())
+    if not match:
+        return "form"
+    y, m, d, hh, mm, ss = match.groups()
+    try:
+        day = date(int(y), int(m), int(d))
+        when = datetime(int(y), int(m), int(d), int(hh), int(mm), int(ss or 0)) if hh else None
+    except ValueError:
+        return "real"
+    return day, when
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "true/false"
@@ -280,7 +295,7 @@ def _kind(value: Any) -> str:
 def _contact(r: _Reader) -> Contact:
     return Contact(
         org=r.link("org"),
-        role=r.text("role"),
+        role=_interned(r.text("role")),
         email=r.text("email"),
         phone=r.text("phone"),
         linkedin=r.text("linkedin"),
@@ -294,6 +309,10 @@ def _contact(r: _Reader) -> Contact:
         snooze_until=r.day("snooze_until"),
         tags=r.text_list("tags"),
     )
+
+
+def _interned(text: str | None) -> str | None:
+    return None if text is None else sys.intern(text)
 
 
 def _meeting(r: _Reader, body_questions: tuple[str, ...]) -> Meeting:
@@ -433,7 +452,7 @@ def _body(
         rest = body[heading_match.end() - 1 :]
         nxt = _HEADING.search(rest)
         section = rest[: nxt.start()] if nxt else rest
-        questions = [q for q in _BULLET.findall(section) if q]
+        questions = [sys.intern(q) for q in _BULLET.findall(section) if q]
     return tuple(links), tuple(lines), tuple(tasks), tuple(questions), tuple(bad_dates)
 
 
@@ -509,7 +528,7 @@ def parse_text(path: str, text: str, config: Config) -> Note:
     org = _org(r) if kind == "org" else None
     generated = GENERATED_KEY in fields and fields[GENERATED_KEY].value == "vaultkit"
     r.get("tags")
-    extra = {k: _json_safe(f.value) for k, f in fields.items() if k not in r.used}
+    extra = {sys.intern(k): _json_safe(f.value) for k, f in fields.items() if k not in r.used}
     fm_links = tuple(
         link
         for record in (contact, meeting)
