@@ -144,11 +144,12 @@ def test_a_killed_holder_does_not_block(tmp_path: Path, holder: subprocess.Popen
 def test_build_refuses_while_another_process_writes(
     tmp_path: Path, make_vault: MakeVault, holder: subprocess.Popen[str]
 ) -> None:
+    # The holder locks tmp_path/cache: the vault's cache folder when the vault is tmp_path.
     root = make_vault(
-        tmp_path / "vault",
+        tmp_path,
         {
             "People/Ann.md": note("type: contact\n"),
-            "vaultkit.toml": '[cache]\nfolder = "../cache"\n',
+            "vaultkit.toml": '[cache]\nfolder = "cache"\n',
         },
     )
     with pytest.raises(LockBusyError):

@@ -103,20 +103,48 @@ def _int(value: Any, key: str, path: str) -> int:
     return value
 
 
-def _str(value: Any, key: str, path: str) -> str:
+def _str(value: Any, key: str, path: str, line: int | None = None) -> str:
     if not isinstance(value, str):
-        raise ConfigError(f"{key} must be text, not {value!r}", path)
+        raise ConfigError(f"{key} must be text, not {value!r}", path, line)
     return value
 
 
-def _inside(value: str, key: str, path: str) -> None:
+def _inside(value: str, key: str, path: str, line: int | None = None) -> None:
     """Refuse `value`, a vault-relative path, if it would lead out of the vault."""
     parts = value.replace("\\", "/").split("/")
     if value.startswith(("/", "\\")) or ".." in parts or parts[0][1:2] == ":":
         raise ConfigError(
             f"{key} must stay inside the vault (a relative path without `..`), not {value!r}",
             path,
+            line,
         )
+
+
+def _key(name: str) -> str:
+    """Give a regex for a TOML key, bare or quoted."""
+    name = re.escape(name)
+    return f"(?:{name}|\"{name}\"|'{name}')"
+
+
+def line_of(text: str | None, table: str, key: str) -> int | None:
+    """Give the line of vaultkit.toml's text that sets `table.key` (under `[table]`, as
+    `table.key = ...` or in an inline `table = {...}`), or None if it cannot be found."""
+    if text is None:
+        return None
+    current = ""
+    header = re.compile(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?")
+    in_table = re.compile(rf"\s*{_key(key)}\s*=")
+    dotted = re.compile(rf"\s*{_key(table)}\s*\.\s*{_key(key)}\s*=")
+    inline = re.compile(rf"\s*{_key(table)}\s*=\s*\{{")
+    for n, line in enumerate(text.split("\n"), 1):
+        found = header.fullmatch(line.rstrip("\r"))
+        if found:
+            current = found.group(1).strip("\"'")
+            continue
+        at_top = current == "" and (dotted.match(line) or inline.match(line))
+        if at_top or (current == table and in_table.match(line)):
+            return n
+    return None
 
 
 def _table(data: dict[str, Any], key: str, path: str) -> dict[str, Any]:
@@ -126,8 +154,9 @@ def _table(data: dict[str, Any], key: str, path: str) -> dict[str, Any]:
     return value
 
 
-def parse_config(data: dict[str, Any], path: str = CONFIG_NAME) -> Config:
-    """Give the Config for an already-parsed vaultkit.toml mapping."""
+def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None = None) -> Config:
+    """Give the Config for an already-parsed vaultkit.toml mapping; `text`, the file's
+    text, lets an error about where a path leads name its line."""
     known = {"folders", "fields", "rules", "output", "cache", "limits", "graph", "ignore"}
     unknown = sorted(set(data) - known)
     if unknown:
@@ -168,12 +197,14 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME) -> Config:
         if f.name in out_data
     }
     for key, value in out_values.items():
-        _inside(value.strip("/"), f"output.{key}", path)  # a leading / means the vault root
+        # A leading / means the vault root.
+        _inside(value.strip("/"), f"output.{key}", path, line_of(text, "output", key))
     output = replace(OutputConfig(), **out_values)
     if len(set(output.paths())) != 3:
         raise ConfigError("output.index, output.due and output.graph must differ", path)
 
     cache = _table(data, "cache", path)
+    cache_folder = _cache_folder(cache.get("folder", ".vaultkit"), path, text)
     limits = _table(data, "limits", path)
     graph = _table(data, "graph", path)
     ignore = data.get("ignore", [])
@@ -184,11 +215,24 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME) -> Config:
         field_aliases=aliases,
         rules=replace(RulesConfig(), **rule_values),
         output=output,
-        cache_folder=_str(cache.get("folder", ".vaultkit"), "cache.folder", path),
+        cache_folder=cache_folder,
         max_file_bytes=_int(limits.get("max_file_bytes", 2_000_000), "limits.max_file_bytes", path),
         graph_max_nodes=_int(graph.get("max_nodes", 60), "graph.max_nodes", path),
         ignore=tuple(i.strip("/") for i in ignore),
     )
+
+
+def _cache_folder(value: Any, path: str, text: str | None) -> str:
+    """Give cache.folder: a folder inside the vault, never the vault itself, for vaultkit
+    writes there (the cache, the lock) and would otherwise write outside the vault."""
+    line = line_of(text, "cache", "folder")
+    folder = _str(value, "cache.folder", path, line)
+    _inside(folder, "cache.folder", path, line)
+    if not [p for p in folder.replace("\\", "/").split("/") if p.strip() not in ("", ".")]:
+        raise ConfigError(
+            f"cache.folder must name a folder inside the vault, not {folder!r}", path, line
+        )
+    return folder
 
 
 def load_config(root: Path) -> Config:
@@ -201,7 +245,8 @@ def load_config(root: Path) -> Config:
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", CONFIG_NAME) from exc
     try:
-        data = tomllib.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
+        data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise ConfigError("not UTF-8 text", CONFIG_NAME) from exc
     except tomllib.TOMLDecodeError as exc:
@@ -209,4 +254,4 @@ def load_config(root: Path) -> Config:
         found = re.search(r"\(at line (\d+)", str(exc))
         line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
         raise ConfigError(f"not valid TOML: {exc}", CONFIG_NAME, line) from exc
-    return parse_config(data, CONFIG_NAME)
+    return parse_config(data, CONFIG_NAME, text)

@@ -1,0 +1,85 @@
+"""vaultkit.toml: `cache.folder` stays inside the vault, and an error names its line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import MakeVault, note
+
+from vaultkit.cli import cli
+from vaultkit.config import line_of, load_config
+from vaultkit.errors import ConfigError
+
+OUTSIDE = "must stay inside the vault (a relative path without `..`)"
+
+
+@pytest.mark.parametrize(
+    ("toml", "line", "message"),
+    [
+        ('[cache]\nfolder = "../cache"\n', 2, f"{OUTSIDE}, not '../cache'"),
+        ('[cache]\nfolder = "/var/tmp/cache"\n', 2, f"{OUTSIDE}, not '/var/tmp/cache'"),
+        ('[cache]\nfolder = "a/../../b"\n', 2, f"{OUTSIDE}, not 'a/../../b'"),
+        ('[cache]\nfolder = "..\\\\cache"\n', 2, f"{OUTSIDE}, not '..\\\\cache'"),
+        ('[cache]\nfolder = "C:/cache"\n', 2, f"{OUTSIDE}, not 'C:/cache'"),
+        ('[cache]\nfolder = ""\n', 2, "must name a folder inside the vault, not ''"),
+        ('[cache]\nfolder = "./"\n', 2, "must name a folder inside the vault, not './'"),
+        ("[cache]\nfolder = 3\n", 2, "must be text, not 3"),
+        # Found wherever TOML lets it be written.
+        ('# mine\n[limits]\nmax_file_bytes = 9\n\n[ cache ]  # hm\n  "folder" = "/c"\n', 6, "/c"),
+        ('ignore = []\ncache.folder = "/c"\n', 2, "/c"),
+        ('\ncache = { folder = "/c" }\n', 2, "/c"),
+    ],
+)
+def test_a_cache_folder_outside_the_vault_is_refused_with_its_line(
+    tmp_path: Path, toml: str, line: int, message: str
+) -> None:
+    (tmp_path / "vaultkit.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert (info.value.path, info.value.line) == ("vaultkit.toml", line)
+    assert str(info.value).startswith(f"vaultkit.toml:{line}: cache.folder ")
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("folder", [".vaultkit", "Tool Cache", "tools/.cache", "./.cache"])
+def test_a_cache_folder_inside_the_vault_is_kept(tmp_path: Path, folder: str) -> None:
+    (tmp_path / "vaultkit.toml").write_text(f'[cache]\nfolder = "{folder}"\n', encoding="utf-8")
+    assert load_config(tmp_path).cache_folder == folder
+
+
+def test_an_output_path_outside_the_vault_names_its_line_too(tmp_path: Path) -> None:
+    (tmp_path / "vaultkit.toml").write_text('[output]\nindex = "X"\nfolder = "../out"\n')
+    with pytest.raises(ConfigError, match=r"^vaultkit\.toml:3: output\.folder must stay inside"):
+        load_config(tmp_path)
+
+
+def test_line_of_is_none_when_the_setting_is_not_written_as_expected() -> None:
+    assert line_of(None, "cache", "folder") is None
+    assert line_of("[output]\nfolder = 'x'\n", "cache", "folder") is None
+    assert line_of("[cache]\nfolders = 'x'\n", "cache", "folder") is None
+    assert line_of("[[cache]]\nfolder = 'x'\n", "cache", "folder") is None
+    assert line_of("[cache]\r\nfolder = 'x'\r\n", "cache", "folder") == 2
+
+
+def test_build_refuses_a_cache_folder_outside_the_vault_and_writes_nothing(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    root = make_vault(
+        tmp_path / "vault",
+        {
+            "People/Ann.md": note("type: contact\n"),
+            "vaultkit.toml": '[output]\nfolder = "CRM"\n\n[cache]\nfolder = "../cache"\n',
+        },
+    )
+    for command in ("build", "check", "due"):
+        result = CliRunner().invoke(cli, [command, str(root)])
+        assert result.exit_code == 2, result.output
+        assert result.stdout == ""
+        assert result.stderr == (
+            "vaultkit: error: vaultkit.toml:5: cache.folder must stay inside the vault "
+            "(a relative path without `..`), not '../cache'\n"
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vault"]  # no ../cache
+    assert not (root / "CRM").exists()
