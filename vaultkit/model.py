@@ -183,7 +183,8 @@ class Note(_Record):
             return self.fm_links
         from vaultkit.parse import body_link
 
-        return self.fm_links + tuple(map(body_link, self.body_links, self.body_link_lines))
+        body = map(body_link, self.body_links, self.body_link_lines)
+        return self.fm_links + tuple(link for link in body if link is not None)
 
     @property
     def folder(self) -> str:

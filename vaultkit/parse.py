@@ -69,6 +69,16 @@ def note_name(path: str) -> str:
 
 def parse_link_text(text: str, field: str | None = None, line: int | None = None) -> Link | None:
     """Give the Link a front-matter value stands for: `[[T#h|a]]` or a plain name."""
+    parts = _link_text_parts(text)
+    return None if parts is None else Link(parts[0], parts[1], parts[2], field, line, parts[3])
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _link_text_parts(text: str) -> tuple[str, str | None, str | None, bool] | None:
+    """Give (target, alias, heading, bracketed) for a front-matter link value.
+
+    Memoised: a vault names the same people in note after note.
+    """
     text = text.strip()
     if not text:
         return None
@@ -77,10 +87,8 @@ def parse_link_text(text: str, field: str | None = None, line: int | None = None
         target = nfc(match.group(1).strip())
         if not target:
             return None
-        return Link(
-            sys.intern(target), _opt(match.group(3)), _opt(match.group(2)), field, line, True
-        )
-    return Link(sys.intern(nfc(text)), None, None, field, line, False)
+        return sys.intern(target), _opt(match.group(3)), _opt(match.group(2)), True
+    return sys.intern(nfc(text)), None, None, False
 
 
 def _opt(text: str | None) -> str | None:
@@ -393,10 +401,11 @@ def link_parts(raw: str) -> tuple[str, str | None, str | None] | None:
     )
 
 
-def body_link(raw: str, line: int) -> Link:
-    """Give the Link for a body link kept as (raw text, line) on a Note."""
-    parts = link_parts(raw) or (raw.strip("[]"), None, None)
-    return Link(parts[0], parts[1], parts[2], None, line, True)
+def body_link(raw: str, line: int) -> Link | None:
+    """Give the Link for a body link kept as (raw text, line) on a Note; None when it
+    leads to no note (no target, or an attachment)."""
+    parts = link_parts(raw)
+    return None if parts is None else Link(parts[0], parts[1], parts[2], None, line, True)
 
 
 def _body(
@@ -424,14 +433,15 @@ def _body(
         for match in _WIKILINK_RAW.finditer(body):
             first.setdefault(match.group(), match.start())
         line, last = first_line, 0
+        # Kept as written, even `[[]]` or a link to an attachment: whoever reads them
+        # takes them apart with link_parts, which says which are links to notes.
         for raw, at in first.items():  # in the order they stand, so lines only grow
-            if link_parts(raw) is not None:
-                line += body.count("\n", last, at)
-                last = at
-                # Interned: the same people are linked from many notes, and pickle
-                # keeps one copy of a shared string per blob.
-                links.append(sys.intern(raw))
-                lines.append(line)
+            line += body.count("\n", last, at)
+            last = at
+            # Interned: the same people are linked from many notes, and pickle
+            # keeps one copy of a shared string per blob.
+            links.append(sys.intern(raw))
+            lines.append(line)
     if "[ ]" in body or "[x]" in body or "[X]" in body:
         line, last = first_line - 1, 0
         scan = "\n" + body

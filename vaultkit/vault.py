@@ -278,7 +278,9 @@ def _dangling(notes: Sequence[Note], resolver: Resolver) -> Iterator[Problem]:
                 body_ok.add(raw)
             elif target not in seen:
                 seen.add(target)
-                yield _dangling_problem(note, body_link(raw, line))
+                written = body_link(raw, line)
+                if written is not None:
+                    yield _dangling_problem(note, written)
 
 
 def _dangling_problem(note: Note, link: Link) -> Problem:

@@ -11,8 +11,8 @@ its field rather than an exception for the whole note.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -29,9 +29,12 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
 
 
-@dataclass(frozen=True)
-class Field:
-    """One top-level front-matter field: its value, 1-based file line and raw scalar text."""
+class Field(NamedTuple):
+    """One top-level front-matter field: its value, 1-based file line and raw scalar text.
+
+    A named tuple rather than a dataclass: a vault's notes make hundreds of thousands,
+    and they live only while their note is read.
+    """
 
     value: Any
     line: int
@@ -107,8 +110,13 @@ def _uncomment(text: str) -> str:
     return text[: found.start()] if found else text
 
 
+@lru_cache(maxsize=1 << 14)
 def _scalar(text: str) -> tuple[Any, str]:
-    """Give (value, raw) for one scalar as written, or raise _Fallback."""
+    """Give (value, raw) for one scalar as written, or raise _Fallback.
+
+    Memoised: notes repeat their values (types, statuses, days) again and again,
+    and every value it gives is immutable.
+    """
     if not text:
         return None, ""
     first = text[0]
