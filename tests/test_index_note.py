@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from conftest import MakeVault, note
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vaultkit import build as pipeline
 from vaultkit.config import load_config
@@ -352,3 +354,19 @@ def test_links_in_a_users_task_stay_links_and_the_rest_is_escaped() -> None:
         "Send [[Kenji Watanabe]] my \\*CV\\* &lt;b&gt;"
     )
     assert escape_keeping_links("[[a|b]] and [[x<y]]") == "[[a|b]] and \\[\\[x&lt;y\\]\\]"
+
+
+# Characters escape() treats specially, mixed with ordinary text, spaces and links.
+_ESCAPE_ALPHABET = st.sampled_from([*"ab Z1 \t\n\\`*_[]|#<>~=$^&%é📅", "[[Ann]]", "[[a|b]]"])
+
+
+@given(st.lists(_ESCAPE_ALPHABET, max_size=30).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_escaping_skips_only_text_with_nothing_to_escape(text: str) -> None:
+    """escape and escape_keeping_links return tidied text unescaped only when escaping
+    every part would have left it so."""
+    from vaultkit.render import markdown
+
+    tidy = " ".join(text.split())
+    assert escape(text) == markdown._escape_all(tidy)
+    assert markdown.escape_keeping_links(text) == markdown._escape_around_links(tidy)

@@ -19,12 +19,24 @@ GENERATED_NOTICE = (
 _KEPT_LINK = re.compile(r"\[\[[^\[\]\n<>%]+\]\]")
 
 
+# Every character `escape` changes: text without any is only its spaces tidied.
+_TOUCHED = re.compile(r"[\\`*_\[\]|#<>~=$^&%]")
+
+
 def escape_keeping_links(text: str) -> str:
     """Give text escaped as `escape` does, but with its `[[wiki links]]` left working.
 
     For a user's own line (a task) outside a table, where a link is what they meant.
     """
     text = " ".join(text.split())
+    # Most tasks need nothing escaped: a big vault has tens of thousands of them.
+    if not _TOUCHED.search(_KEPT_LINK.sub("", text) if "[[" in text else text):
+        return text
+    return _escape_around_links(text)
+
+
+def _escape_around_links(text: str) -> str:
+    """Give escape_keeping_links for text with its spaces tidied, escaping every part."""
     parts: list[str] = []
     last = 0
     for m in _KEPT_LINK.finditer(text):
@@ -50,6 +62,11 @@ def count(n: int, word: str, words: str | None = None) -> str:
 def escape(text: str) -> str:
     """Give user text safe inside Markdown and a table cell: no HTML, links or breaks."""
     text = " ".join(text.split())
+    return _escape_all(text) if _TOUCHED.search(text) else text
+
+
+def _escape_all(text: str) -> str:
+    """Give escape for text with its spaces tidied, replacing every special character."""
     text = text.replace("&", "&amp;")
     text = _SPECIAL.sub(
         lambda m: (
