@@ -6,6 +6,8 @@ record means the same thing on every machine and sorts the same everywhere.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -44,7 +46,21 @@ class _Record:
     __match_args__: tuple[str, ...] = ()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), tuple(getattr(self, name) for name in self.__match_args__))
+        cls = type(self)
+        values = _VALUES.get(cls)
+        if values is None:
+            values = _VALUES[cls] = _values_getter(cls.__match_args__)
+        return (cls, values(self))
+
+
+def _values_getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """Give a function from a record to its field values, in field order, in one C call:
+    the parse cache pickles some 200k records for a vault of 30k notes."""
+    get = operator.attrgetter(*names)
+    return get if len(names) > 1 else lambda record: (get(record),)
+
+
+_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
 
 
 @dataclass(frozen=True, slots=True)
