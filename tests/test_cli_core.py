@@ -302,3 +302,50 @@ def test_no_colour_when_piped(tmp_path: Path, make_vault: MakeVault) -> None:
 def test_version() -> None:
     result = run("--version")
     assert result.exit_code == 0 and result.stdout.startswith("vaultkit, version ")
+
+
+def test_a_process_ends_with_its_commands_exit_code_and_all_its_output(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    """main() ends the process without the interpreter's teardown: the exit code and
+    every line of output must still come through, and every note be on disk."""
+    root = make_vault(tmp_path, {**GOOD, **WARNING_ONLY, **WITH_ERROR})
+
+    def vaultkit(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "vaultkit", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    built = vaultkit("build", str(root), "--today", "2026-03-01")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.splitlines()[-1].startswith("done in ")
+    index = root / "CRM" / "CRM Index.md"
+    assert index.read_bytes().endswith(b"\n") and b"generated_by: vaultkit" in index.read_bytes()
+    checked = vaultkit("check", str(root))
+    assert checked.returncode == 1
+    assert "People/Bad.md:3: error: replied" in checked.stdout
+    assert vaultkit("no-such-command").returncode == 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGPIPE is a POSIX notion")
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`vaultkit due --all | head -1`: the closed pipe ends the command with 141 and no
+    traceback or 'internal error' on stderr."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from generate_vault import generate
+
+    generate(tmp_path, 400, seed=3)  # some thousands of actions: more than a pipe holds
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vaultkit", "due", str(tmp_path), "--all", "--today", "2026-11-25"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline()  # the first action, then the reader goes away
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 141
+    assert proc.stderr.read() == b""

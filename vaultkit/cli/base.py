@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -19,6 +20,7 @@ from vaultkit.errors import VaultkitError
 
 F = TypeVar("F", bound=Callable[..., Any])
 INTERNAL_ERROR = 70
+BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a command a closed pipe ended
 
 
 class Failure(click.ClickException):
@@ -68,6 +70,12 @@ class VaultkitGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise click.Abort() from None
+        except BrokenPipeError:
+            # The reader went away (`vaultkit due | head`): stop quietly, as `cat`
+            # would, and keep the interpreter from failing again on the dead pipe.
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.exceptions.Exit(BROKEN_PIPE) from None
         except Exception as exc:
             if os.environ.get("VAULTKIT_DEBUG"):
                 raise
