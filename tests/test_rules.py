@@ -866,3 +866,22 @@ def test_actions_are_a_pure_function_of_vault_and_day(tmp_path: Path) -> None:
     again = due_actions(vault, people(vault, TODAY), TODAY)
     assert first == again
     assert first != due_actions(vault, people(vault, D("2026-04-05")), D("2026-04-05"))
+
+
+def test_actions_come_in_sort_key_order_with_the_keys_action_gives(tmp_path: Path) -> None:
+    """due_actions sorts with memoised key parts: its order must be Action.sort_key's."""
+    import sys
+
+    from vaultkit.rules import Action, _sort_key_memo
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from generate_vault import generate
+
+    generate(tmp_path, 150, seed=11)
+    vault = read(tmp_path)
+    today = date(2026, 11, 25)
+    actions = due_actions(vault, people(vault, today), today)
+    assert len({a.rule for a in actions}) >= 8 and any(a.due is None for a in actions)
+    assert list(actions) == sorted(actions, key=Action.sort_key)
+    key = _sort_key_memo()
+    assert [key(a) for a in actions] == [a.sort_key() for a in actions]
