@@ -20,7 +20,15 @@ from vaultkit.errors import EditRefusedError
 from vaultkit.io import holds_user_text, vault_lock, write_if_changed
 from vaultkit.manifest import input_key, last_build, remember_build
 from vaultkit.model import Problem
-from vaultkit.vault import PARALLEL_THRESHOLD, Progress, Vault, load_vault, resolve_root, scan
+from vaultkit.vault import (
+    PARALLEL_THRESHOLD,
+    Progress,
+    Vault,
+    load_vault,
+    paused_gc,
+    resolve_root,
+    scan,
+)
 
 if TYPE_CHECKING:
     from vaultkit.rules import Action, DueView
@@ -105,6 +113,13 @@ def render_outputs(
 
     With `graph=False` the Referral Graph note (the slow one) is left out.
     """
+    with paused_gc():
+        return _render_outputs(vault, today, graph, by_person)
+
+
+def _render_outputs(
+    vault: Vault, today: date, graph: bool, by_person: Mapping[str, Person] | None
+) -> Outputs:
     from vaultkit.render.due import next_action_cells, render_due
     from vaultkit.render.graph import render_graph
     from vaultkit.render.index import render_index
@@ -155,7 +170,8 @@ def render_outputs_on_all_cores(vault: Vault, today: date) -> Outputs:
 
     from vaultkit.timeline import people
 
-    by_person = people(vault, today)
+    with paused_gc():
+        by_person = people(vault, today)
     _FORKED = (vault, by_person, today)
     try:
         with multiprocessing.get_context("fork").Pool(1) as pool:
@@ -256,6 +272,7 @@ def due(
     from vaultkit.rules import due_actions, select
     from vaultkit.timeline import people
 
-    actions = due_actions(vault, people(vault, today), today)
+    with paused_gc():
+        actions = due_actions(vault, people(vault, today), today)
     horizon = None if everything else (vault.config.rules.horizon_days if days is None else days)
     return select(vault, actions, today, days=horizon, rules=rules, person=person)

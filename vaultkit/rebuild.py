@@ -40,7 +40,7 @@ from vaultkit.incremental import Live
 from vaultkit.io import atomic_write, holds_user_text, vault_lock, write_if_changed
 from vaultkit.manifest import input_key, last_build, remember_build
 from vaultkit.timeline import Person
-from vaultkit.vault import FileStat, Vault, load_vault, read_notes, scan
+from vaultkit.vault import FileStat, Vault, load_vault, paused_gc, read_notes, scan
 
 log = logging.getLogger("vaultkit.watch")
 RECORD_AFTER = 2.5  # idle seconds before the build is recorded (past manifest.RACY_NS)
@@ -95,7 +95,8 @@ class Rebuilder:
         self.stats = {s.path: s for s in stats}
         self.aside = {}
         today = self.clock()
-        self.live = Live(vault, today, consume=self.fork)
+        with paused_gc():  # _settle collects once, after
+            self.live = Live(vault, today, consume=self.fork)
         wrong = self._check()
         if wrong:
             log.warning(

@@ -290,19 +290,32 @@ def _dangling_problem(note: Note, link: Link) -> Problem:
 
 
 @contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cycle collector: reading builds many acyclic records, which it would
-    otherwise scan again and again for nothing (it more than doubles the time)."""
+def paused_gc() -> Iterator[None]:
+    """Run a block with the cycle collector paused.
+
+    Reading and rendering a vault make hundreds of thousands of acyclic records and
+    strings; each few hundred of them would set off a collection that walks them
+    again (on 30k notes, rendering took a third longer with it on).
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        # What was read lives for the rest of the run: set it aside for good, so no
-        # later collection walks the whole vault again.
-        gc.freeze()
         if enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cycle collector while a vault is read (see paused_gc), then set what
+    was read aside for good: it lives for the rest of the run, and no later collection
+    should walk the whole vault again."""
+    with paused_gc():
+        try:
+            yield
+        finally:
+            gc.freeze()
 
 
 def load_vault(

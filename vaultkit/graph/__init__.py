@@ -50,8 +50,9 @@ from vaultkit.graph.analytics import (
     warm_paths,
     yields,
 )
-from vaultkit.graph.build import ME, Graph, ReferralGraph, build_graph, note_ids, paused_gc
+from vaultkit.graph.build import ME, Graph, ReferralGraph, build_graph, note_ids
 from vaultkit.graph.writers import write
+from vaultkit.vault import paused_gc
 
 __all__ = [
     "BETWEENNESS_SAMPLES",
