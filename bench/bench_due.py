@@ -83,7 +83,7 @@ def main() -> None:
     vault = args.work / f"due-{args.people}"
     if not vault.exists():
         generate(vault, args.people)
-    notes = sum(1 for _ in vault.rglob("*.md"))
+    notes = sum(1 for p in vault.rglob("*.md") if p.parent.name != "CRM")  # not the outputs
     toml = vault / "vaultkit.toml"
     rules_off = "[rules]\ndisabled = [" + ", ".join(f'"{r}"' for r in RULE_NAMES) + "]\n"
     on: list[float] = []

@@ -77,7 +77,7 @@ def vault_with(make_vault: MakeVault, root: Path, files: dict[str, Any]) -> Path
 BAD_FRONT_MATTER = [
     pytest.param(
         "type: contact\nrole: [unclosed\nemail: a@b.c\n",
-        Expect("People/Bad.md", 4, None, "error", "yaml", "front-matter is not valid YAML"),
+        Expect("People/Bad.md", 3, None, "error", "yaml", "front-matter is not valid YAML"),
         id="malformed-yaml",
     ),
     pytest.param(

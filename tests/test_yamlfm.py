@@ -310,7 +310,7 @@ def test_raw_text_of_a_scalar_is_kept() -> None:
 @pytest.mark.parametrize(
     ("text", "code", "line"),
     [
-        ("a: [1, 2\nb: 3\n", "yaml", 3),
+        ("a: [1, 2\nb: 3\n", "yaml", 2),  # where the [ opens, not where it shows
         ("a: b: c\n", "yaml", 2),
         ("a: 1\na: 2\n", "duplicate-key", 3),
         ("- a\n- b\n", "not-mapping", 2),
@@ -342,6 +342,34 @@ def test_error_messages_are_one_line(text: str, line: int, message: str) -> None
     assert message in str(info.value)
     assert "\n" not in str(info.value) and "<unicode string>" not in str(info.value)
     assert info.value.line == line
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        # An unclosed quote shows at the end of the front-matter: the error names its line.
+        ("type: contact\nrole: 'Head of research\norg: x\n", 3, "the quote on this line is never"),
+        ('a: 1\nb: "open\n', 3, "the quote on this line is never closed"),
+        ("a: 1\ntags: [x, y\norg: z\n", 3, "the [ or { on this line is never closed"),
+        ("a: {k: 1\nb: 2\n", 2, "the [ or { on this line is never closed"),
+        # A second quote closes the first: the error shows a line later, naming the first.
+        ('type: contact\nrole: "Head\norg: "[[Acme]]"\n', 4, "is the quote on line 3 closed?"),
+    ],
+)
+def test_an_unclosed_quote_or_bracket_is_named_where_it_opens(
+    text: str, line: int, message: str
+) -> None:
+    with pytest.raises(FrontMatterError) as info:
+        read_fields(text, first_line=2)
+    assert message in str(info.value), str(info.value)
+    assert info.value.line == line
+
+
+def test_a_quote_inside_a_plain_value_is_not_blamed() -> None:
+    """A lone `"` inside an unquoted value is text, not an open quote."""
+    with pytest.raises(FrontMatterError) as info:
+        read_fields('screen: 27" wide\na: b: c\n', first_line=2)
+    assert "is the quote" not in str(info.value)
 
 
 def test_duplicate_key_message_names_both_lines() -> None:

@@ -342,6 +342,20 @@ def _first_line(exc: BaseException) -> str:
     return text.strip().split("\n", 1)[0]
 
 
+def _lone_quote_line(text: str, before: int) -> int | None:
+    """Give the 0-based line, just above line `before` of `text`, that holds an odd
+    number of double quotes in a value that starts with one (left open), if any."""
+    lines = text.split("\n")
+    for at in range(min(before, len(lines)) - 1, max(before - 3, 0) - 1, -1):
+        line = lines[at]
+        if _OPENS_QUOTED.match(line) and (line.count('"') - line.count('\\"')) % 2:
+            return at
+    return None
+
+
+_OPENS_QUOTED = re.compile(r'[ \t]*(?:-[ \t]+|[^:#"\n]+:[ \t]+)"')  # `key: "` or `- "`
+
+
 def _full(text: str, first_line: int) -> dict[str, Field]:
     """Give the fields of any front-matter PyYAML can read, or raise FrontMatterError."""
     loader = _Loader(text)
@@ -352,6 +366,21 @@ def _full(text: str, first_line: int) -> dict[str, Field]:
             mark = exc.problem_mark or exc.context_mark
             line = first_line + mark.line if mark else first_line
             problem = exc.problem or str(exc)
+            context = exc.context or ""
+            if exc.context_mark is not None and ("quoted" in context or "flow" in context):
+                # An unclosed quote or bracket shows up lines later, often at the end
+                # of the front-matter: point at where it opens instead.
+                opened = first_line + exc.context_mark.line
+                if opened != line:
+                    what = "quote" if "quoted" in context else "[ or {"
+                    problem = f"the {what} on this line is never closed ({problem}, line {line})"
+                    line = opened
+            elif exc.problem_mark is not None:
+                # `a: "text` then `b: "more"`: the second quote closes the first, and the
+                # error shows on the line after. Name the line with the lone quote.
+                lone = _lone_quote_line(text, exc.problem_mark.line)
+                if lone is not None:
+                    problem = f"{problem}; is the quote on line {first_line + lone} closed?"
             if "nesting depth" in problem:
                 raise FrontMatterError(
                     "front-matter is nested too deeply to be real data", line, "nesting"
