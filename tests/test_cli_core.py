@@ -115,7 +115,7 @@ def test_check_gives_one_line_per_problem(tmp_path: Path, make_vault: MakeVault)
     assert len(lines) == 4
     assert all(LINE.match(line) for line in lines), lines
     assert not any("<unicode string>" in line for line in lines)
-    assert [line.split(":")[1] for line in lines] == ["3", "2", "4", "3"]
+    assert [line.split(":")[1] for line in lines] == ["3", "2", "3", "3"]  # C: where [ opens
 
 
 def test_check_passes_with_only_warnings(tmp_path: Path, make_vault: MakeVault) -> None:
