@@ -429,13 +429,13 @@ def _body(
     if "[[" in body:
         # Each distinct link is kept once, as written, at its first line: that is all
         # the problems and views need, and records are made only when asked for.
-        first: dict[str, int] = {}
-        for match in _WIKILINK_RAW.finditer(body):
-            first.setdefault(match.group(), match.start())
         line, last = first_line, 0
         # Kept as written, even `[[]]` or a link to an attachment: whoever reads them
         # takes them apart with link_parts, which says which are links to notes.
-        for raw, at in first.items():  # in the order they stand, so lines only grow
+        for raw in dict.fromkeys(_WIKILINK_RAW.findall(body)):
+            # In the order they first stand, so each is found after the one before
+            # (a `[[...]]` as text is always a match of the pattern: none overlap).
+            at = body.find(raw, last)
             line += body.count("\n", last, at)
             last = at
             # Interned: the same people are linked from many notes, and pickle
