@@ -364,3 +364,36 @@ def test_an_impossible_task_date_is_a_problem_not_a_silent_undated_task() -> Non
     assert [(p.line, p.code) for p in note.problems] == [(4, "bad-date")]
     assert "2026-02-30" in note.problems[0].message
     assert note.tasks[0].due is None
+
+
+_BODY_PIECES = st.sampled_from(
+    [
+        "[[Ann]]",
+        "[[Ann|A]]",
+        "[[Bo#Top]]",
+        "[[]]",
+        "[[x.png]]",
+        "[[[Cy]]",
+        "]]",
+        "[[",
+        "a",
+        " ",
+        "\n",
+    ]
+)
+
+
+@given(st.lists(_BODY_PIECES, max_size=40).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_body_links_are_each_distinct_link_at_the_line_it_first_stands_on(body: str) -> None:
+    """Every `[[...]]` of the body, once, in order of first appearance, with its file line."""
+    import re
+
+    got = parse_text("People/P.md", "---\ntype: contact\n---\n" + body, Config())
+    expected: dict[str, int] = {}
+    for match in re.finditer(r"\[\[[^\[\]\n]*\]\]", body):
+        expected.setdefault(match.group(), 4 + body.count("\n", 0, match.start()))
+    assert got.body_links == tuple(expected)
+    assert got.body_link_lines == tuple(expected.values())
+    shown = {link.target for link in got.links}
+    assert "x.png" not in shown and "" not in shown  # attachments and [[]] lead to no note
