@@ -34,6 +34,7 @@ _CONFLICT = re.compile(
 # Shapes a person also gives a note ("Offsite 2025", "Workshop (Conflict resolution)"):
 # a copy only when the note they would copy exists. iCloud "Name 2", Drive "Name (1)".
 _NUMBERED_COPY = re.compile(r"^(.+?)(?: \d{1,2}| \(\d{1,2}\)| (?i:\(conflict\b[^()]*\)))$")
+_COPY_ENDINGS = frozenset("0123456789)")
 PARALLEL_THRESHOLD = 1500
 
 
@@ -210,11 +211,15 @@ def _read_many(
 
 def conflict_copies(stats: Sequence[FileStat]) -> dict[str, str]:
     """Give the paths that are sync-tool conflict copies, each with the note it copies."""
-    present = {name_key(s.path) for s in stats}
+    present: set[str] | None = None
     copies: dict[str, str] = {}
     for stat in stats:
         folder, _, file = stat.path.rpartition("/")
         stem = file[:-3]
+        # Every pattern ends in a digit or `)`, but Syncthing's (device id): most names
+        # need no pattern tried at all.
+        if not (stem[-1:] in _COPY_ENDINGS or "sync-conflict" in stem.lower()):
+            continue
         match = _CONFLICT.search(stem)
         if match:
             original = stem[: match.start()].rstrip()
@@ -223,6 +228,8 @@ def conflict_copies(stats: Sequence[FileStat]) -> dict[str, str]:
         numbered = _NUMBERED_COPY.match(stem)
         if numbered:
             original = f"{folder}/{numbered.group(1)}" if folder else numbered.group(1)
+            if present is None:
+                present = {name_key(s.path) for s in stats}
             if name_key(original) in present:
                 copies[stat.path] = original + ".md"
     return copies
