@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -349,3 +350,34 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> N
     proc.stdout.close()
     assert proc.wait(timeout=60) == 141
     assert proc.stderr.read() == b""
+
+
+def test_a_broken_pipe_inside_a_command_is_an_internal_error(
+    tmp_path: Path, make_vault: MakeVault, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a closed output pipe ends a command quietly; any other is reported."""
+    root = make_vault(tmp_path, GOOD)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(pipeline, "read", broken)
+    monkeypatch.delenv("VAULTKIT_DEBUG", raising=False)
+    assert_one_clean_line(run("check", str(root)), 70, r"internal error: BrokenPipeError")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell closes the descriptor")
+def test_a_command_started_with_stderr_or_stdout_closed_still_succeeds(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    root = make_vault(tmp_path, GOOD)
+    vaultkit = f"{shlex.quote(sys.executable)} -m vaultkit"
+    for redirect in ("2>&-", ">&-"):
+        done = subprocess.run(
+            f"{vaultkit} due {shlex.quote(str(root))} --today 2026-03-01 {redirect}",
+            shell=True,
+            capture_output=redirect == "2>&-",
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, redirect

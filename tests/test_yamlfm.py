@@ -365,10 +365,34 @@ def test_an_unclosed_quote_or_bracket_is_named_where_it_opens(
     assert info.value.line == line
 
 
-def test_a_quote_inside_a_plain_value_is_not_blamed() -> None:
-    """A lone `"` inside an unquoted value is text, not an open quote."""
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        # Closed, but wrong inside: the error stays where it is, naming where it opened.
+        ('tags: [\n a,\n "b" c,\n d\n]\n', 4, "(in the [ ] or { } opened on line 2)"),
+        ('role: "line one\n  line two \\q"\n', 3, "(in the quoted text opened on line 2)"),
+        ("x: {a: 1,\n  b: 2 c: 3}\n", 3, "(in the [ ] or { } opened on line 2)"),
+    ],
+)
+def test_a_closed_quote_or_bracket_is_not_called_unclosed(
+    text: str, line: int, message: str
+) -> None:
     with pytest.raises(FrontMatterError) as info:
-        read_fields('screen: 27" wide\na: b: c\n', first_line=2)
+        read_fields(text, first_line=2)
+    assert message in str(info.value) and "never closed" not in str(info.value)
+    assert info.value.line == line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'screen: 27" wide\na: b: c\n',  # a `"` inside an unquoted value is text
+        'nick: "Bob" # he is "Bobby\nb: 1\n\tc: 2\n',  # a quote in a comment
+    ],
+)
+def test_a_quote_that_is_not_open_is_not_blamed(text: str) -> None:
+    with pytest.raises(FrontMatterError) as info:
+        read_fields(text, first_line=2)
     assert "is the quote" not in str(info.value)
 
 

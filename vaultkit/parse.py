@@ -69,16 +69,14 @@ def note_name(path: str) -> str:
 
 def parse_link_text(text: str, field: str | None = None, line: int | None = None) -> Link | None:
     """Give the Link a front-matter value stands for: `[[T#h|a]]` or a plain name."""
-    parts = _link_text_parts(text)
+    # Memoised for names (a vault names the same people note after note), not for
+    # long text, which the watcher would otherwise keep for its whole life.
+    parts = _link_text_parts(text) if len(text) <= 200 else _read_link_text(text)
     return None if parts is None else Link(parts[0], parts[1], parts[2], field, line, parts[3])
 
 
-@functools.lru_cache(maxsize=1 << 15)
-def _link_text_parts(text: str) -> tuple[str, str | None, str | None, bool] | None:
-    """Give (target, alias, heading, bracketed) for a front-matter link value.
-
-    Memoised: a vault names the same people in note after note.
-    """
+def _read_link_text(text: str) -> tuple[str, str | None, str | None, bool] | None:
+    """Give (target, alias, heading, bracketed) for a front-matter link value."""
     text = text.strip()
     if not text:
         return None
@@ -89,6 +87,9 @@ def _link_text_parts(text: str) -> tuple[str, str | None, str | None, bool] | No
             return None
         return sys.intern(target), _opt(match.group(3)), _opt(match.group(2)), True
     return sys.intern(nfc(text)), None, None, False
+
+
+_link_text_parts = functools.lru_cache(maxsize=1 << 15)(_read_link_text)
 
 
 def _opt(text: str | None) -> str | None:

@@ -110,13 +110,21 @@ def _uncomment(text: str) -> str:
     return text[: found.start()] if found else text
 
 
-@lru_cache(maxsize=1 << 14)
 def _scalar(text: str) -> tuple[Any, str]:
     """Give (value, raw) for one scalar as written, or raise _Fallback.
 
-    Memoised: notes repeat their values (types, statuses, days) again and again,
-    and every value it gives is immutable.
+    Short texts are memoised: notes repeat their values (types, statuses, days) again
+    and again, and every value given is immutable. Long ones, mostly one of a kind,
+    are not: the watcher would keep them for its whole life.
     """
+    return _short_scalar(text) if len(text) <= _MEMO_MAX else _read_scalar(text)
+
+
+_MEMO_MAX = 64
+
+
+def _read_scalar(text: str) -> tuple[Any, str]:
+    """Give _scalar's answer, worked out."""
     if not text:
         return None, ""
     first = text[0]
@@ -145,6 +153,9 @@ def _scalar(text: str) -> tuple[Any, str]:
     if not _SAFE_PLAIN.fullmatch(text):
         raise _Fallback
     return text, text
+
+
+_short_scalar = lru_cache(maxsize=1 << 14)(_read_scalar)
 
 
 _FLOW_ITEM = re.compile(r"""[ \t]*("[^"\\]*"|'(?:[^']|'')*'|[^,"'\[\]{}]*?)[ \t]*(,|$)""")
@@ -344,14 +355,31 @@ def _first_line(exc: BaseException) -> str:
 
 def _lone_quote_line(text: str, before: int) -> int | None:
     """Give the 0-based line, just above line `before` of `text`, that holds an odd
-    number of double quotes in a value that starts with one (left open), if any."""
+    quoted value it never closes, if there is one."""
     lines = text.split("\n")
     for at in range(min(before, len(lines)) - 1, max(before - 3, 0) - 1, -1):
-        line = lines[at]
-        if _OPENS_QUOTED.match(line) and (line.count('"') - line.count('\\"')) % 2:
+        opens = _OPENS_QUOTED.match(lines[at])
+        if opens and not _CLOSING_QUOTE.search(lines[at], opens.end()):
             return at
     return None
 
+
+def _ran_on(text: str, exc: yaml.MarkedYAMLError) -> bool:
+    """Give whether YAML met the error past the end of an unclosed quote or bracket:
+    at the end of the text (nothing but blanks after), or on a line that starts the
+    next field."""
+    if "end of stream" in (exc.problem or ""):
+        return True
+    mark = exc.problem_mark
+    if mark is None:
+        return False
+    lines = text.split("\n")
+    rest = lines[mark.line :]
+    return not "".join(rest).strip() or bool(_KEY_START.match(rest[0]))
+
+
+_KEY_START = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*[ \t]*:(?:[ \t]|$)")
+_CLOSING_QUOTE = re.compile(r'(?<!\\)"')
 
 _OPENS_QUOTED = re.compile(r'[ \t]*(?:-[ \t]+|[^:#"\n]+:[ \t]+)"')  # `key: "` or `- "`
 
@@ -368,13 +396,16 @@ def _full(text: str, first_line: int) -> dict[str, Field]:
             problem = exc.problem or str(exc)
             context = exc.context or ""
             if exc.context_mark is not None and ("quoted" in context or "flow" in context):
-                # An unclosed quote or bracket shows up lines later, often at the end
-                # of the front-matter: point at where it opens instead.
                 opened = first_line + exc.context_mark.line
-                if opened != line:
-                    what = "quote" if "quoted" in context else "[ or {"
+                what = "quote" if "quoted" in context else "[ or {"
+                if opened != line and _ran_on(text, exc):
+                    # An unclosed quote or bracket shows up lines later, often at the
+                    # end of the front-matter: point at where it opens instead.
                     problem = f"the {what} on this line is never closed ({problem}, line {line})"
                     line = opened
+                elif opened != line:
+                    inside = "quoted text" if "quoted" in context else "[ ] or { }"
+                    problem = f"{problem} (in the {inside} opened on line {opened})"
             elif exc.problem_mark is not None:
                 # `a: "text` then `b: "more"`: the second quote closes the first, and the
                 # error shows on the line after. Name the line with the lone quote.

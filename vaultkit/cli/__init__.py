@@ -37,6 +37,8 @@ def _end(code: object) -> None:
     status = code if isinstance(code, int) else 0 if code is None else 1
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with that descriptor closed
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (`| head`) or stream: nothing to add

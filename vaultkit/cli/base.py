@@ -70,7 +70,9 @@ class VaultkitGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise click.Abort() from None
-        except BrokenPipeError:
+        except BrokenPipeError as exc:
+            if not _stdout_broken():
+                raise _internal(exc) from None
             # The reader went away (`vaultkit due | head`): stop quietly, as `cat`
             # would, and keep the interpreter from failing again on the dead pipe.
             with contextlib.suppress(OSError, ValueError):
@@ -79,11 +81,31 @@ class VaultkitGroup(click.Group):
         except Exception as exc:
             if os.environ.get("VAULTKIT_DEBUG"):
                 raise
-            raise Failure(
-                f"internal error: {type(exc).__name__}: {exc} "
-                "(set VAULTKIT_DEBUG=1 for the traceback, and please report it)",
-                INTERNAL_ERROR,
-            ) from None
+            raise _internal(exc) from None
+
+
+def _internal(exc: Exception) -> Failure:
+    """Give the one-line failure for an error vaultkit did not expect."""
+    return Failure(
+        f"internal error: {type(exc).__name__}: {exc} "
+        "(set VAULTKIT_DEBUG=1 for the traceback, and please report it)",
+        INTERNAL_ERROR,
+    )
+
+
+def _stdout_broken() -> bool:
+    """Give whether standard output is a pipe its reader has closed (where that can be
+    told; elsewhere assume it is, as a broken pipe most often is the output's)."""
+    import select
+
+    if not hasattr(select, "poll"):
+        return True
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poll.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 @click.group(cls=VaultkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -192,4 +214,4 @@ def print_json(data: Any) -> None:
 
 def is_terminal() -> bool:
     """Give whether standard output is a terminal a person is watching."""
-    return sys.stdout.isatty()
+    return sys.stdout is not None and sys.stdout.isatty()  # None: started with it closed
