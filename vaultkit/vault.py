@@ -84,10 +84,12 @@ def scan(root: Path, config: Config) -> list[FileStat]:
     the generated notes are left out.
     """
     skip_files = {p.casefold() for p in config.output.paths()}
+    skip_names = {p.rpartition("/")[2] for p in skip_files}
     ignored = {i.casefold() for i in config.ignore}
     ignored.add(config.cache_folder.strip("/").casefold())  # even when not hidden
     found: list[FileStat] = []
     stack = [("", str(root))]
+    # The walk runs on every build, changed or not: per file, only what must be done.
     while stack:
         rel, folder = stack.pop()
         try:
@@ -96,22 +98,29 @@ def scan(root: Path, config: Config) -> list[FileStat]:
             continue
         for entry in entries:
             name = entry.name
-            if name.startswith("."):
+            if name[0] == ".":
                 continue
-            relpath = f"{rel}{name}"
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if relpath.casefold() not in ignored:
-                        stack.append((relpath + "/", entry.path))
+                    if f"{rel}{name}".casefold() not in ignored:
+                        stack.append((f"{rel}{name}/", entry.path))
                     continue
-                if not name.lower().endswith(".md") or relpath.casefold() in skip_files:
+                if name[-3:].lower() != ".md":
+                    continue
+                relpath = f"{rel}{name}"
+                if name.casefold() in skip_names and relpath.casefold() in skip_files:
                     continue
                 st = entry.stat()
             except OSError:
                 continue
-            found.append(FileStat(nfc(relpath), st.st_mtime_ns, st.st_size))
-    found.sort(key=lambda f: f.path)
+            path = relpath if relpath.isascii() else nfc(relpath)
+            found.append(FileStat(path, st.st_mtime_ns, st.st_size))
+    found.sort(key=_path_of)
     return found
+
+
+def _path_of(stat: FileStat) -> str:
+    return stat.path
 
 
 def read_note(root: Path, stat: FileStat, config: Config) -> Note:
