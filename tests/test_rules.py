@@ -885,3 +885,30 @@ def test_actions_come_in_sort_key_order_with_the_keys_action_gives(tmp_path: Pat
     assert list(actions) == sorted(actions, key=Action.sort_key)
     key = _sort_key_memo()
     assert [key(a) for a in actions] == [a.sort_key() for a in actions]
+
+
+def test_parsing_gives_each_open_task_the_id_of_its_action(tmp_path: Path) -> None:
+    """Task ids are worked out when a note is parsed (on every core, and cached); a task
+    made by hand, without one, gets the same id from the rules."""
+    from dataclasses import replace
+
+    from vaultkit.ids import action_id
+
+    body = "- [ ] Call  Ann\n- [x] Write\n- [ ] Call Ann\n- [ ] \n"
+    write(tmp_path, {"People/Ann.md": contact("", body)})
+    vault = read(tmp_path)
+    (ann,) = vault.notes
+    path = "People/Ann.md"
+    assert [t.id for t in ann.tasks] == [
+        action_id("task", path, path, "Call Ann"),
+        None,  # done: no action
+        action_id("task", path, path, "Call Ann\0" + "2"),  # the same text again
+        action_id("task", path, path, "(untitled task)"),
+    ]
+    today = date(2026, 3, 1)
+    ids = sorted(a.id for a in due_actions(vault, people(vault, today), today) if a.rule == "task")
+    assert ids == sorted(t.id for t in ann.tasks if t.id)
+    bare = replace(ann, tasks=tuple(replace(t, id=None) for t in ann.tasks))
+    hand = replace(vault, notes=(bare,))
+    again = due_actions(hand, people(hand, today), today)
+    assert sorted(a.id for a in again if a.rule == "task") == ids

@@ -35,7 +35,15 @@ CACHE_FORMAT = 2
 CACHE_FILE = "notes.cache"
 RACY_NS = 2_000_000_000
 MAX_BLOBS = 64
-PARSER_MODULES = ("model.py", "parse.py", "yamlfm.py", "config.py", "cache.py", "vault.py")
+PARSER_MODULES = (
+    "model.py",
+    "parse.py",
+    "yamlfm.py",
+    "ids.py",
+    "config.py",
+    "cache.py",
+    "vault.py",
+)
 
 Entry = tuple[str, int, int, "bytes | None", Note]
 

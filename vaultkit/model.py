@@ -103,12 +103,17 @@ class Link(_Record):
 
 @dataclass(frozen=True, slots=True)
 class Task(_Record):
-    """A Markdown checkbox task in a note body, with its Obsidian Tasks due date."""
+    """A Markdown checkbox task in a note body, with its Obsidian Tasks due date.
+
+    `id` is the id of its due action while it is open (vaultkit.ids), as parsing
+    found it; None when done, or for a task made by hand.
+    """
 
     text: str
     done: bool
     due: date | None
     line: int
+    id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from vaultkit.config import Config
+from vaultkit.ids import open_task_texts, task_id
 from vaultkit.model import (
     CONTACT_STATUSES,
     MEETING_MODES,
@@ -467,6 +468,15 @@ def _body(
     return tuple(links), tuple(lines), tuple(tasks), tuple(questions), tuple(bad_dates)
 
 
+def _with_ids(path: str, tasks: tuple[Task, ...]) -> tuple[Task, ...]:
+    """Give the tasks with each open one's action id (vaultkit.ids)."""
+    out = list(tasks)
+    for index, _, detail in open_task_texts(tasks):
+        task = tasks[index]
+        out[index] = Task(task.text, task.done, task.due, task.line, task_id(path, detail))
+    return tuple(out)
+
+
 def _kind_of(path: str, fields: dict[str, Field], config: Config, r: _Reader) -> str:
     declared = r.text("type")
     if declared is not None:
@@ -529,6 +539,8 @@ def parse_text(path: str, text: str, config: Config) -> Note:
     r = _Reader(path, fields)
     kind = _kind_of(path, fields, config, r)
     links, link_lines, tasks, body_questions, bad_dates = _body(body, body_line)
+    if tasks:
+        tasks = _with_ids(path, tasks)
     for line, text in bad_dates:
         r.problems.append(
             Problem(path, line, None, "error", "bad-date", f"task: 📅 {text} is not a real date")

@@ -34,7 +34,7 @@ from vaultkit.edit import append_to_list, apply_edit, set_scalar
 from vaultkit.errors import EditRefusedError, NotFoundError, UsageError
 from vaultkit.model import Note
 from vaultkit.parse import parse_text
-from vaultkit.rules import Action, due_actions, join_names, open_tasks, task_action_id
+from vaultkit.rules import Action, due_actions, join_names, open_tasks
 from vaultkit.timeline import people
 from vaultkit.vault import Vault
 from vaultkit.workflow import new_contact
@@ -215,7 +215,7 @@ def _set(vault: Vault, note: Note, field: str, when: date) -> Recorded:
 
 def _tick(vault: Vault, note: Note, action: Action, when: date) -> Recorded:
     index = next(
-        (i for i, _, _, detail in open_tasks(note) if task_action_id(note, detail) == action.id),
+        (i for i, _, _, known_id in open_tasks(note) if known_id == action.id),
         None,
     )
     if index is None:

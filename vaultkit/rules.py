@@ -4,11 +4,7 @@
 `today`; every number comes from `vault.config.rules` (schema.md's defaults) and any
 rule can be switched off there. docs/due-actions.md describes each rule.
 
-An action's id is the first 12 hex digits of the SHA-1 of its rule, source note
-path and subject (the subject's note path, else its case-folded name), joined by
-NUL; a task adds its text (and, for a repeated text, its occurrence number). The
-same rule, source and subject always give the same id, so calendar apps and
-scripts can follow an action from one run to the next.
+Actions' ids are vaultkit.ids'.
 """
 
 from __future__ import annotations
@@ -16,16 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from hashlib import sha1 as _sha1
 
 from vaultkit.config import RULE_NAMES
 from vaultkit.errors import NotFoundError
+from vaultkit.ids import action_id, open_task_texts, task_id
 from vaultkit.links import name_key
 from vaultkit.model import Link, Meeting, Note, Task
 from vaultkit.timeline import Person, meeting_key
 from vaultkit.vault import Vault
 
-ID_LENGTH = 12
 _RULE_ORDER = {name: i for i, name in enumerate(RULE_NAMES)}
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 TITLES = {
@@ -76,29 +71,14 @@ class Action:
         )
 
 
-def action_id(rule: str, note: str, subject: str, detail: str = "") -> str:
-    """Give the stable id for an action (see the module docstring)."""
-    text = f"{rule}\0{note}\0{subject}\0{detail}" if detail else f"{rule}\0{note}\0{subject}"
-    return _sha1(text.encode("utf-8")).hexdigest()[:ID_LENGTH]
-
-
 def open_tasks(note: Note) -> list[tuple[int, Task, str, str]]:
     """Give each open task of a note: its index in `note.tasks`, the task, its text as
-    shown, and the detail its action id is made from (the text, numbered if repeated)."""
-    seen: dict[str, int] = {}
+    shown, and its action's id."""
     out: list[tuple[int, Task, str, str]] = []
-    for index, task in enumerate(note.tasks):
-        if task.done:
-            continue
-        text = " ".join(task.text.split()) or "(untitled task)"
-        n = seen[text] = seen.get(text, 0) + 1
-        out.append((index, task, text, text if n == 1 else f"{text}\0{n}"))
+    for index, text, detail in open_task_texts(note.tasks):
+        task = note.tasks[index]
+        out.append((index, task, text, task.id or task_id(note.path, detail)))
     return out
-
-
-def task_action_id(note: Note, detail: str) -> str:
-    """Give the id of the task action for an open task of `note` (see open_tasks)."""
-    return action_id("task", note.path, note.path, detail)
 
 
 def short_date(day: date, today: date) -> str:
@@ -164,14 +144,14 @@ class _Rules:
         since: date | None = None,
         meeting: Note | None = None,
         title: str | None = None,
-        detail: str = "",
+        known_id: str | None = None,
     ) -> None:
         if rule not in self.enabled:
             return
         # Positional: a vault of 30k notes makes some 70k actions, and keywords cost.
         self.out.append(
             Action(
-                action_id(rule, note.path, subject.key, detail),
+                known_id or action_id(rule, note.path, subject.key),
                 rule,
                 TITLES[rule] if title is None else title,
                 subject.name,
@@ -276,8 +256,9 @@ class _Rules:
             return
         reason = f"Open task in {note.name}"
         meeting = note if note.meeting is not None else None
-        for _, task, text, detail in open_tasks(note):
-            self.add("task", subject, note, task.due, reason, None, meeting, text, detail)
+        # A task's subject is its own note (subject.key its path): its id is task_id's.
+        for _, task, text, known_id in open_tasks(note):
+            self.add("task", subject, note, task.due, reason, None, meeting, text, known_id)
 
     # -- meetings ---------------------------------------------------------------
 
