@@ -452,7 +452,8 @@ def test_a_referred_by_column_makes_the_source_referral(vault: Path, tmp_path: P
     [
         ("Name,Email\n", ["Email=mood"], "must be one of"),
         ("Name,Email\n", ["Phone=phone"], "no column 'Phone'"),
-        ("Who,Email\n", [], "no column gives the name"),
+        ("Who,Email\n", [], "no column gives the person's name"),
+        ("Name,Email\n", ["Name=-"], "no column gives the person's name"),
         ("Name,Email,Mail\n", ["Mail=email"], "both give email"),
     ],
 )
@@ -464,7 +465,55 @@ def test_csv_import_refuses_a_bad_mapping(
     args = [a for m in maps for a in ("--map", m)]
     before = snapshot(vault)
     result = do_import(vault, "csv", path, *args)
-    assert result.exit_code == 2 and message in result.stderr
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"vaultkit: error: {path}: ")  # named by file
+    assert message in result.stderr and len(result.stderr.splitlines()) == 1
+    assert snapshot(vault) == before
+
+
+def test_a_csv_without_a_name_column_names_the_file_its_columns_and_the_fix(
+    vault: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("Who,E-mail,Company\nAnn Lee,ann@x.org,Initech\n", encoding="utf-8")
+    before = snapshot(vault)
+    result = do_import(vault, "csv", path)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"vaultkit: error: {path}: no column gives the person's name "
+        "(columns: 'Who', 'E-mail', 'Company'); map one with --map COLUMN=name, "
+        "or two with --map COLUMN=first_name --map COLUMN=last_name\n"
+    )
+    assert snapshot(vault) == before
+    # The fix the message gives works.
+    fixed = do_import(vault, "csv", path, "--map", "Who=name")
+    assert fixed.exit_code == 0, fixed.output
+    assert people_of(vault)["Ann Lee"].contact.email == "ann@x.org"
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "code", "message"),
+    [
+        ("linkedin", b"Name,Email\nJane,j@x.org\n", 7, "not a LinkedIn connections export"),
+        ("linkedin", b"", 7, "not a LinkedIn connections export"),
+        ("linkedin", HEADER.encode() + b'"Jane,Doe,,,,,1 Jan 2024\n', 7, "line 2: not valid CSV"),
+        ("linkedin", b"First Name\xe9", 7, "not UTF-8 text"),
+        ("vcard", b"BEGIN:VCARD\nFN:J\xe9r\xf4me\nEND:VCARD\n", 7, "not UTF-8 text"),
+        ("vcard", b"PK\x03\x04zip", 7, "not text but a zip file"),
+        ("csv", b"", 7, "the CSV file is empty"),
+        ("csv", b"Who\nAnn\n", 2, "no column gives the person's name"),
+    ],
+)
+def test_every_import_error_about_the_file_names_it(
+    vault: Path, tmp_path: Path, kind: str, content: bytes, code: int, message: str
+) -> None:
+    path = tmp_path / "input.txt"
+    path.write_bytes(content)
+    before = snapshot(vault)
+    result = do_import(vault, kind, path)
+    assert result.exit_code == code
+    assert result.stderr.startswith(f"vaultkit: error: {path}: {message}")
+    assert len(result.stderr.splitlines()) == 1
     assert snapshot(vault) == before
 
 

@@ -213,7 +213,7 @@ def column_map(header: Sequence[str], mapping: Mapping[str, str]) -> dict[int, s
         matches = [i for i, n in enumerate(names) if n.casefold() == column.strip().casefold()]
         if not matches:
             raise UsageError(
-                f"--map {column}=...: no column {column!r} (columns: {', '.join(names)})"
+                f"--map {column}=...: no column {column!r} (columns: {_listed(names)})"
             )
         for i in matches:
             if target == "-":
@@ -230,9 +230,16 @@ def column_map(header: Sequence[str], mapping: Mapping[str, str]) -> dict[int, s
         taken.setdefault(target, i)
     if not ({"name", "first_name", "last_name"} & set(out.values())):
         raise UsageError(
-            "no column gives the name: map one with --map COLUMN=name (or first_name and last_name)"
+            f"no column gives the person's name (columns: {_listed(names)}); "
+            "map one with --map COLUMN=name, or two with --map COLUMN=first_name "
+            "--map COLUMN=last_name"
         )
     return out
+
+
+def _listed(names: Sequence[str]) -> str:
+    """Give a header's column names for a message, each quoted (a blank one shows)."""
+    return ", ".join(repr(n) for n in names)
 
 
 def delimiter_of(text: str) -> str:
@@ -329,8 +336,9 @@ def import_file(
 ) -> ImportResult:
     """Give the result of importing a file's bytes: kind is linkedin, vcard or csv.
 
-    `name` (the file's name, as the user gave it) names the file in an ExportError
-    about its content."""
+    `name` (the file's name, as the user gave it) names the file in an error about
+    its content or columns (an ExportError, or a UsageError: no column gives the
+    name, a --map that names no column)."""
     if source is not None and source not in SOURCES:
         raise UsageError(f"--source must be one of {', '.join(SOURCES)}")
     if kind not in ("linkedin", "vcard", "csv"):
@@ -348,8 +356,8 @@ def import_file(
         else:
             rows, bad = read_csv(text, mapping or {}, source)
             label = "a CSV file"
-    except ExportError as exc:
+    except (ExportError, UsageError) as exc:
         if exc.path is not None or not name:
             raise
-        raise ExportError(exc.message, name, exc.line) from exc
+        raise type(exc)(exc.message, name, exc.line) from exc
     return import_rows(root, rows, bad, today, label=label, dry_run=dry_run)
