@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from vaultkit.build import read
 from vaultkit.cli import cli
-from vaultkit.config import Config, OutputConfig, RulesConfig, parse_config, tomllib
-from vaultkit.errors import UsageError
+from vaultkit.config import Config, OutputConfig, RulesConfig, load_config, parse_config, tomllib
+from vaultkit.errors import ConfigError, UsageError
 from vaultkit.newfiles import safe_name
 from vaultkit.parse import parse_link_text
 from vaultkit.rules import action_id, due_actions
@@ -87,6 +87,31 @@ def test_init_config_file_lists_every_option_and_parses_to_the_defaults(tmp_path
         for name in cls.__dataclass_fields__:
             assert name in lines, name
     assert {"ignore", "max_file_bytes", "max_nodes", "People", "Meetings", "Orgs"} <= lines
+
+
+def test_init_config_file_loads_and_says_the_cache_folder_stays_inside_the_vault(
+    tmp_path: Path,
+) -> None:
+    assert run("init", str(tmp_path)).exit_code == 0
+    assert load_config(tmp_path) == init_config()
+    path = tmp_path / "vaultkit.toml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = lines.index('folder = ".vaultkit"', lines.index("[cache]"))
+    comment = []
+    for line in reversed(lines[:at]):
+        if not line.startswith("#"):
+            break
+        comment.insert(0, line[1:].strip())
+    said = " ".join(comment)
+    assert "must stay inside the vault" in said and "vault root" in said
+    assert "at the vault root" not in said
+    # What the comment refuses, load_config refuses, naming the line.
+    for bad in ("/var/cache/vk", "../cache", "a/../b", "", "."):
+        edited = [f'folder = "{bad}"' if n == at else line for n, line in enumerate(lines)]
+        path.write_text("\n".join(edited) + "\n", encoding="utf-8")
+        with pytest.raises(ConfigError) as info:
+            load_config(tmp_path)
+        assert (info.value.line, info.value.message[:13]) == (at + 1, "cache.folder "), bad
 
 
 def test_config_toml_round_trips_defaults_and_changed_settings() -> None:

@@ -62,7 +62,8 @@ _TOML_HELP: dict[str, str] = {
     "output.index": "The generated notes' names.",
     "output.due": "",
     "output.graph": "",
-    "cache.folder": "The cache folder (at the vault root; keep it out of git).",
+    "cache.folder": "The cache folder (keep it out of git). It must stay inside the vault:\n"
+    'a path relative to the vault root, not absolute, without `..`, not "" or ".".',
     "limits.max_file_bytes": "Notes larger than this are reported, not read.",
     "graph.max_nodes": "The referral map draws at most this many people.",
 }
