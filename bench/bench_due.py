@@ -7,8 +7,13 @@ On one generated vault (bench/generate_vault.py), alternating:
     next actions,
 each a fresh process with no cache. The difference of the medians is what the due
 actions add, end to end (computing them, the Due Actions note, the index's next-action
-cells); target: at most 10% of the build without them. Then, in one process, the
-medians of computing the actions alone (rules.due_actions) and of rendering the note.
+cells); target: at most 10% of the build without them.
+
+The two builds differ only after the vault is read, and reading is where a busy machine
+adds most of its noise; so the same difference is also taken in one process, from the
+one read: the build's rendering step (build.render_outputs_on_all_cores, the graph
+drawn on the other core as in a build) with every rule on and off, alternating. Last,
+the medians of computing the actions alone (rules.due_actions) and of the note.
 
     python bench/bench_due.py [--people 9836] [--repeat 5]
 """
@@ -43,6 +48,25 @@ def cold_build(vault: Path) -> float:
     if done.returncode != 0:
         raise SystemExit(f"build failed: {done.stderr.decode()[-2000:]}")
     return seconds
+
+
+def rendering_on_and_off(vault: Path, runs: int) -> tuple[float, float]:
+    """Give the median seconds of a build's rendering step with every rule on, and off."""
+    from dataclasses import replace
+
+    from vaultkit.build import read, render_outputs_on_all_cores
+    from vaultkit.config import RULE_NAMES, parse_config
+
+    today = date.fromisoformat(TODAY)
+    on = read(vault)
+    off = replace(on, config=parse_config({"rules": {"disabled": list(RULE_NAMES)}}))
+    times: dict[str, list[float]] = {"on": [], "off": []}
+    for _ in range(runs):
+        for name, v in (("on", on), ("off", off)):
+            started = time.perf_counter()
+            render_outputs_on_all_cores(v, today)
+            times[name].append(time.perf_counter() - started)
+    return statistics.median(times["on"]), statistics.median(times["off"])
 
 
 def in_process(vault: Path, runs: int) -> tuple[int, float, float]:
@@ -110,6 +134,13 @@ def main() -> None:
         + ")"
     )
     print(f"the due actions add {added:.2f} s = {100 * added / without:.1f}% (target: at most 10%)")
+    step_on, step_off = rendering_on_and_off(vault, args.repeat)
+    step = step_on - step_off
+    print(
+        f"in one process, the rendering step: {step_on:.2f} s with every rule on, "
+        f"{step_off:.2f} s off (medians of {args.repeat}, alternating): the due actions "
+        f"add {step:.2f} s = {100 * step / without:.1f}% of the cold build without them"
+    )
     count, computing, rendering = in_process(vault, args.repeat)
     print(
         f"in one process ({count} actions): computing them {computing:.2f} s, "
