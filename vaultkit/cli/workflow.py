@@ -226,6 +226,30 @@ def _import_options(func: F) -> F:
     return func
 
 
+def _import(
+    kind: str,
+    file: BinaryIO,
+    vault: str,
+    dry_run: bool,
+    source: str | None,
+    today: date | None,
+    as_json: bool,
+    mapping: dict[str, str] | None = None,
+) -> None:
+    """Import one file of `kind` into the vault and report what it did."""
+    result = interop.import_file(
+        vault,
+        kind,
+        file.read(),
+        resolve_today(today),
+        mapping=mapping,
+        source=source,
+        dry_run=dry_run,
+        name=file.name,
+    )
+    _report_import(result, as_json, file.name)
+
+
 def _report_import(result: interop.ImportResult, as_json: bool, source: str) -> None:
     if as_json:
         print_json(result.to_data())
@@ -267,16 +291,7 @@ def import_linkedin(
     the day you connected (a day that does not exist, like 31 Feb 2024, is left
     out with a warning).
     """
-    result = interop.import_file(
-        vault,
-        "linkedin",
-        file.read(),
-        resolve_today(today),
-        source=source,
-        dry_run=dry_run,
-        name=file.name,
-    )
-    _report_import(result, as_json, file.name)
+    _import("linkedin", file, vault, dry_run, source, today, as_json)
 
 
 @import_.command("vcard")
@@ -294,16 +309,7 @@ def import_vcard(
     Reads FN (else N), NICKNAME as aliases, ORG, TITLE as role, EMAIL, TEL, a
     LinkedIn URL, CATEGORIES as tags and NOTE into the note's body.
     """
-    result = interop.import_file(
-        vault,
-        "vcard",
-        file.read(),
-        resolve_today(today),
-        source=source,
-        dry_run=dry_run,
-        name=file.name,
-    )
-    _report_import(result, as_json, file.name)
+    _import("vcard", file, vault, dry_run, source, today, as_json)
 
 
 @import_.command("csv")
@@ -339,17 +345,7 @@ def import_csv(
         if not eq or not column.strip():
             raise click.BadParameter(f"{item!r} is not COLUMN=FIELD", param_hint="--map")
         mapping[column.strip()] = target.strip()
-    result = interop.import_file(
-        vault,
-        "csv",
-        file.read(),
-        resolve_today(today),
-        mapping=mapping,
-        source=source,
-        dry_run=dry_run,
-        name=file.name,
-    )
-    _report_import(result, as_json, file.name)
+    _import("csv", file, vault, dry_run, source, today, as_json, mapping)
 
 
 def _write_output(text: str, output: Path | None) -> None:
