@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from conftest import MakeVault, note
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vaultkit import build as pipeline
 from vaultkit.cli import cli
@@ -381,3 +383,35 @@ def test_a_command_started_with_stderr_or_stdout_closed_still_succeeds(
             check=False,
         )
         assert done.returncode == 0, redirect
+
+
+_JSON_LEAF = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(alphabet=st.characters(codec="utf-8"), max_size=8)
+)
+_JSON = st.recursive(
+    _JSON_LEAF,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+@settings(max_examples=400, deadline=None)
+def test_json_is_printed_in_pieces_exactly_as_one_dump(data: object) -> None:
+    """print_json writes a list (or iterator) an item at a time: the text must be
+    json.dumps', byte for byte, whatever the data."""
+    import json
+
+    from vaultkit.cli.base import json_pieces
+
+    whole = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    assert "".join(json_pieces(data)) == whole
+    if isinstance(data, dict):
+        streamed = {k: iter(v) if isinstance(v, list) else v for k, v in data.items()}
+        assert "".join(json_pieces(streamed)) == whole
+    if isinstance(data, list):
+        assert "".join(json_pieces(iter(data))) == whole

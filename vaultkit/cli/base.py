@@ -8,7 +8,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -208,8 +208,44 @@ def resolve_today(today: date | None) -> date:
 
 
 def print_json(data: Any) -> None:
-    """Print data as indented, key-sorted JSON (stable for diffs and scripts)."""
-    click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+    """Print data as indented, key-sorted JSON (stable for diffs and scripts).
+
+    Written a piece at a time, and lists may be given as iterators: a big vault's
+    `index --json` runs to 100 MB, which as one string took a gigabyte to make.
+    """
+    for piece in json_pieces(data):
+        click.echo(piece, nl=False)
+    click.echo()
+
+
+def json_pieces(data: Any, indent: str = "") -> Iterator[str]:
+    """Give the text json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    gives, in pieces: an item of a list (or iterator) at a time, down to the items of
+    a mapping's lists."""
+    if isinstance(data, dict) and indent == "":
+        if not data:
+            yield "{}"
+            return
+        inner = indent + "  "
+        for n, key in enumerate(sorted(data)):
+            yield ("{\n" if n == 0 else ",\n") + f"{inner}{_dumps(key, inner)}: "
+            yield from json_pieces(data[key], inner)
+        yield f"\n{indent}}}"
+    elif isinstance(data, (list, tuple, Iterator)):
+        inner = indent + "  "
+        opened = False
+        for item in data:
+            yield f"{',' if opened else '['}\n{inner}{_dumps(item, inner)}"
+            opened = True
+        yield f"\n{indent}]" if opened else "[]"
+    else:
+        yield _dumps(data, indent)
+
+
+def _dumps(value: Any, indent: str) -> str:
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    # A JSON text has no line break inside a string: every break is layout.
+    return text.replace("\n", "\n" + indent) if indent and "\n" in text else text
 
 
 def is_terminal() -> bool:

@@ -117,9 +117,8 @@ def index(vault: str, as_json: bool) -> None:
     """
     v = pipeline.read(vault)
     if as_json:
-        print_json(
-            {"notes": [to_data(n) for n in v.notes], "problems": [to_data(p) for p in v.problems]}
-        )
+        # Iterators: each note becomes data only as its turn to be printed comes.
+        print_json({"notes": map(to_data, v.notes), "problems": map(to_data, v.problems)})
         return
     for note in v.notes:
         click.echo(f"{note.kind:8} {note.path}")
