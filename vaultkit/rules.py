@@ -4,7 +4,7 @@
 `today`; every number comes from `vault.config.rules` (schema.md's defaults) and any
 rule can be switched off there. docs/due-actions.md describes each rule.
 
-Actions' ids are vaultkit.ids'.
+Each action's stable id comes from vaultkit.ids, whose docstring gives the scheme.
 """
 
 from __future__ import annotations
