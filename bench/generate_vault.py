@@ -24,6 +24,8 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from vaultkit.model import SOURCES  # the schema's own list, in its order
+
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
@@ -89,18 +91,6 @@ HARD_ROLES = (
     "Lead Researcher (contract)",
     "Manager, Research Ops #2 team",
     "PM - Growth: Activation",
-)
-SOURCES = (
-    "family",
-    "friend",
-    "colleague",
-    "former-boss",
-    "classmate",
-    "alumni",
-    "online",
-    "event",
-    "cold",
-    "referral",
 )
 TAGS = (
     "uxr",
