@@ -166,15 +166,7 @@ def value_lines(draw: st.DrawFn, key: str) -> list[str]:
     if form == "empty":
         return [f"{key}:{comment}"]
     if form == "mapping":
-        lines = [f"{key}:{comment}"]
-        inner = draw(st.sampled_from(["  ", "    ", " "]))
-        for sub in draw(st.lists(KEYS, min_size=1, max_size=3)):
-            if draw(st.integers(0, 9)) == 0:
-                lines.append(draw(st.sampled_from(["", f"{inner}# c", "  # c", " "])))
-            here = inner if draw(st.integers(0, 9)) else draw(st.sampled_from(["", "   ", "\t"]))
-            note = draw(st.sampled_from(["", "", " # c", "#c"]))
-            lines.append(f"{here}{sub}{sep}{draw(scalar())}{note}")
-        return lines
+        return [f"{key}:{comment}", *draw(mapping_lines("", 1))]
     if form == "text_block":
         style = draw(st.sampled_from(["|", "|-", ">", ">-", "|+", ">2"]))
         lines = [f"{key}:{sep[1:] or ' '}{style}"]
@@ -192,6 +184,28 @@ def value_lines(draw: st.DrawFn, key: str) -> list[str]:
         dash = draw(st.sampled_from(["- ", "- ", "- ", "-  ", "-\t", "- \t"]))
         note = draw(st.sampled_from(["", "", "", " # c", "  #c", "\t# c", "#c"]))
         lines.append(f"{item_indent}{dash}{item}{note}".rstrip(" ") if item else f"{item_indent}-")
+    return lines
+
+
+@st.composite
+def mapping_lines(draw: st.DrawFn, outer: str, depth: int) -> list[str]:
+    """The lines of a block mapping under a key indented `outer`: scalars, and now and
+    then a mapping nested in turn, with the odd misplaced indent or comment."""
+    lines: list[str] = []
+    inner = outer + draw(st.sampled_from(["  ", "    ", " "]))
+    sep = draw(st.sampled_from([": ", ": ", ":  ", " : ", ":\t"]))
+    for sub in draw(st.lists(KEYS, min_size=1, max_size=3)):
+        if draw(st.integers(0, 9)) == 0:
+            lines.append(draw(st.sampled_from(["", f"{inner}# c", "  # c", " ", f"{outer}# c"])))
+        here = inner if draw(st.integers(0, 9)) else draw(st.sampled_from(["", "   ", "\t", " "]))
+        note = draw(st.sampled_from(["", "", " # c", "#c"]))
+        if depth < 4 and draw(st.integers(0, 3)) == 0:
+            lines.append(f"{here}{sub}:{note}")
+            lines.extend(draw(mapping_lines(here, depth + 1)))
+        elif depth > 1 and draw(st.integers(0, 15)) == 0:
+            lines.append(f"{here}{sub}:{note}")  # nothing nested under it after all
+        else:
+            lines.append(f"{here}{sub}{sep}{draw(scalar())}{note}")
     return lines
 
 
@@ -262,6 +276,38 @@ def test_fast_path_reads_what_pyyaml_reads(text: str) -> None:
         assert fast == "error"
     else:
         assert fast == slow
+
+
+@st.composite
+def clean_mapping(draw: st.DrawFn, outer: str = "", depth: int = 1) -> list[str]:
+    """The lines of a well-formed nested block mapping of plain and quoted scalars."""
+    inner = outer + draw(st.sampled_from(["  ", "    ", " "]))
+    lines: list[str] = []
+    for sub in draw(
+        st.lists(
+            st.from_regex(r"[a-z_][a-z0-9_]{0,5}", fullmatch=True),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    ):
+        if draw(st.integers(0, 5)) == 0:
+            lines.append(draw(st.sampled_from(["", f"{inner}# c", "# c"])))
+        if depth < 4 and draw(st.integers(0, 2)) == 0:
+            lines.append(f"{inner}{sub}:" + draw(st.sampled_from(["", " # c"])))
+            lines.extend(draw(clean_mapping(inner, depth + 1)))
+        else:
+            value = draw(st.sampled_from(["warm", "7972", "'Zoom'", '"a: b"', "me", "2026-01-02"]))
+            lines.append(f"{inner}{sub}: {value}")
+    return lines
+
+
+@settings(max_examples=300, deadline=None)
+@given(clean_mapping(), st.booleans())
+def test_nested_mappings_take_the_fast_path(lines: list[str], after: bool) -> None:
+    text = "\n".join(["type: contact", "custom:", *lines] + (["role: Lead"] if after else []))
+    assert yamlfm._fast(text.split("\n"), 2) is not None
+    assert outcome(read_fields, text) == outcome(read_fields_slow, text)
 
 
 @pytest.mark.parametrize(

@@ -121,6 +121,7 @@ def _scalar(text: str) -> tuple[Any, str]:
 
 
 _MEMO_MAX = 64
+_MAX_FAST_DEPTH = 8
 
 
 def _read_scalar(text: str) -> tuple[Any, str]:
@@ -214,10 +215,15 @@ def _block_scalar(lines: list[str], start: int, style: str) -> tuple[str, int]:
     return (value + "\n" if clip else value), end
 
 
-def _mapping(lines: list[str], start: int, first_line: int) -> tuple[dict[str, Any], int]:
-    """Give (mapping, next line index) of a one-level block mapping of scalars."""
+def _mapping(
+    lines: list[str], start: int, outer: int, depth: int = 1
+) -> tuple[dict[str, Any], int]:
+    """Give (mapping, next line index) of a block mapping indented deeper than `outer`
+    columns, whose values are scalars or block mappings in turn."""
+    if depth > _MAX_FAST_DEPTH:
+        raise _Fallback  # PyYAML, with its own guards, reads anything nested deeper
     out: dict[str, Any] = {}
-    indent = ""
+    indent = -1
     i = start
     while i < len(lines):
         line = lines[i]
@@ -226,25 +232,29 @@ def _mapping(lines: list[str], start: int, first_line: int) -> tuple[dict[str, A
         if not line.strip(" \t") or line.lstrip(" ").startswith("#"):
             i += 1
             continue
-        if line[0] != " ":
-            break
         stripped = line.lstrip(" ")
-        here = line[: len(line) - len(stripped)]
-        if indent and here != indent:
+        here = len(line) - len(stripped)
+        if here <= outer or here < indent:
+            break  # the line belongs to a mapping further out, which checks its indent
+        if indent < 0:
+            indent = here
+        elif here != indent:
             raise _Fallback
-        indent = here
         match = _KEY_LINE.fullmatch(stripped)
         if not match:
             raise _Fallback
         key, text = match.group(1), (match.group(2) or "").rstrip(" \t")
         if "#" in text:
             text = _uncomment(text)
-        if key in out or key == "<<" or key in _BOOLS or key in _NULLS or not text:
+        if key in out or key == "<<" or key in _BOOLS or key in _NULLS:
             raise _Fallback
+        i += 1
+        if not text:
+            out[key], i = _mapping(lines, i, indent, depth + 1)  # nested, or PyYAML decides
+            continue
         if text[0] in "[{|>":
             raise _Fallback
         out[key] = _scalar(text)[0]
-        i += 1
     if not out:
         raise _Fallback
     return out, i
@@ -276,7 +286,7 @@ def _fast(lines: list[str], first_line: int) -> dict[str, Field] | None:
                     items.append(_scalar(_uncomment(text) if "#" in text else text)[0])
                     continue
                 if not items and line[0] == " " and not item:
-                    mapping, i = _mapping(lines, i - 1, first_line)
+                    mapping, i = _mapping(lines, i - 1, 0)
                     fields[list_key] = Field(mapping, fields[list_key].line, None)
                     list_key = None
                     continue
