@@ -204,7 +204,9 @@ def _read_many(
         return [cache.Blob(b"", entries)] if entries else []
     import multiprocessing
 
-    size = max(200, total // (workers * 8))
+    # Sixteen chunks a worker: the last one a worker takes is what the other may wait
+    # for, and fewer, larger chunks made the 30k read ~3% slower and less even.
+    size = max(200, total // (workers * 16))
     chunks = [(root, stats[i : i + size], config) for i in range(0, total, size)]
     blobs = []
     done = 0
