@@ -35,3 +35,19 @@ def test_parallel_read_and_render_give_what_the_serial_ones_give(tmp_path: Path)
     assert result.reread == len(vault.notes) + sum(
         1 for p in vault.problems if p.code == "conflict-copy"
     )
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parallel paths fork, on Linux only")
+def test_links_checked_on_the_other_core_give_the_same_problems(tmp_path: Path) -> None:
+    generate(tmp_path, 520, seed=11)
+    checked = load_vault(tmp_path, Config(), use_cache=False)
+    assert any(p.code == "dangling-link" for p in checked.problems)
+    unchecked = load_vault(tmp_path, Config(), use_cache=False, check_links=False)
+    assert not unchecked.links_checked
+    assert not any(p.code == "dangling-link" for p in unchecked.problems)
+    vault, outputs = pipeline.derive(unchecked, TODAY)
+    assert vault.links_checked
+    assert vault.problems == checked.problems
+    assert outputs.notes == pipeline.render_outputs(checked, TODAY).notes
+    # A vault read with its links unchecked still renders them (on one core).
+    assert pipeline.render_outputs(unchecked, TODAY).notes == outputs.notes

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,10 +24,12 @@ from vaultkit.vault import (
     PARALLEL_THRESHOLD,
     Progress,
     Vault,
+    dangling_links,
     load_vault,
     paused_gc,
     resolve_root,
     scan,
+    with_links_checked,
 )
 
 if TYPE_CHECKING:
@@ -114,12 +116,18 @@ def render_outputs(
     With `graph=False` the Referral Graph note (the slow one) is left out.
     """
     with paused_gc():
-        return _render_outputs(vault, today, graph, by_person)
+        return _render_outputs(vault, today, graph, by_person, lambda: with_links_checked(vault))
 
 
 def _render_outputs(
-    vault: Vault, today: date, graph: bool, by_person: Mapping[str, Person] | None
+    vault: Vault,
+    today: date,
+    graph: bool,
+    by_person: Mapping[str, Person] | None,
+    checked: Callable[[], Vault],
 ) -> Outputs:
+    """Give render_outputs' notes; `checked` gives the vault with its links checked,
+    asked for only when the index (the one note that lists problems) is rendered."""
     from vaultkit.render.due import next_action_cells, render_due
     from vaultkit.render.graph import render_graph
     from vaultkit.render.index import render_index
@@ -130,20 +138,25 @@ def _render_outputs(
     if by_person is None:
         by_person = people(vault, today)
     actions = due_actions(vault, by_person, today)
+    due_note = render_due(vault, actions, today)
+    cells = next_action_cells(actions, by_person)
     notes = {
-        config.output.path(config.output.index): render_index(
-            vault, by_person, today, next_action_cells(actions, by_person)
-        ),
-        config.output.path(config.output.due): render_due(vault, actions, today),
+        config.output.path(config.output.index): render_index(checked(), by_person, today, cells),
+        config.output.path(config.output.due): due_note,
     }
     if graph:
         notes[config.output.path(config.output.graph)] = render_graph(vault, by_person, today)
     return Outputs(notes, by_person, actions)
 
 
-# The vault a forked graph worker renders: set just before the fork, so the child
+# The vault a forked worker works on: set just before the fork, so the child
 # inherits it instead of receiving a pickled copy.
 _FORKED: tuple[Vault, Mapping[str, Person], date] | None = None
+
+
+def _forked_dangling_links(_: object) -> list[Problem]:
+    assert _FORKED is not None
+    return dangling_links(_FORKED[0])
 
 
 def _forked_graph_note(_: object) -> bytes:
@@ -154,10 +167,16 @@ def _forked_graph_note(_: object) -> bytes:
 
 
 def render_outputs_on_all_cores(vault: Vault, today: date) -> Outputs:
-    """Give the same as render_outputs, with the graph note rendered on another core.
+    """Give the same as render_outputs, on every core (see derive)."""
+    return derive(vault, today)[1]
 
-    On a large vault the graph and the rest take about as long as each other, so
-    a forked child renders the graph while this process does the rest.
+
+def derive(vault: Vault, today: date) -> tuple[Vault, Outputs]:
+    """Give the vault with its links checked, and every generated note for it.
+
+    On a large vault a forked child checks the links, then renders the graph note,
+    while this process works out the due actions and renders the other notes: the
+    two halves take about as long as each other.
     """
     global _FORKED
     if (
@@ -165,7 +184,8 @@ def render_outputs_on_all_cores(vault: Vault, today: date) -> Outputs:
         or sys.platform != "linux"
         or (os.cpu_count() or 1) < 2
     ):
-        return render_outputs(vault, today)
+        vault = with_links_checked(vault)
+        return vault, render_outputs(vault, today)
     import multiprocessing
 
     from vaultkit.timeline import people
@@ -175,12 +195,23 @@ def render_outputs_on_all_cores(vault: Vault, today: date) -> Outputs:
     _FORKED = (vault, by_person, today)
     try:
         with multiprocessing.get_context("fork").Pool(1) as pool:
+            dangling = None
+            if not vault.links_checked:
+                dangling = pool.apply_async(_forked_dangling_links, (None,))
             graph_note = pool.apply_async(_forked_graph_note, (None,))
-            rest = render_outputs(vault, today, graph=False, by_person=by_person)
+            checked = vault
+
+            def check() -> Vault:
+                nonlocal checked
+                checked = with_links_checked(vault, dangling.get() if dangling else None)
+                return checked
+
+            with paused_gc():
+                rest = _render_outputs(vault, today, False, by_person, check)
             rest.notes[vault.config.output.path(vault.config.output.graph)] = graph_note.get()
     finally:
         _FORKED = None
-    return rest
+    return checked, rest
 
 
 def read(
@@ -236,8 +267,11 @@ def build(
             return BuildResult(
                 last, today, (), config.output.paths(), time.perf_counter() - started, 0
             )
-    vault = load_vault(path, config, progress, use_cache=use_cache, stats=stats)
-    outputs = render_outputs_on_all_cores(vault, today)
+    # The links are checked on another core while this one works out the due actions.
+    unchecked = load_vault(
+        path, config, progress, use_cache=use_cache, stats=stats, check_links=False
+    )
+    vault, outputs = derive(unchecked, today)
     written, unchanged = write_outputs(path, config, outputs, lock_wait)
     summary = Summary.of(vault, outputs)
     if use_cache:

@@ -49,7 +49,11 @@ class FileStat:
 
 @dataclass(frozen=True)
 class Vault:
-    """Every note of a vault, parsed and linked, with the vault's problems."""
+    """Every note of a vault, parsed and linked, with the vault's problems.
+
+    `links_checked` is False for a vault read with check_links=False: its problems
+    lack the dangling links until with_links_checked adds them.
+    """
 
     root: Path
     config: Config
@@ -57,6 +61,7 @@ class Vault:
     problems: tuple[Problem, ...]
     resolver: Resolver
     reread: int = 0
+    links_checked: bool = True
 
     def of_kind(self, kind: str) -> list[Note]:
         """Give the notes of one kind, in path order."""
@@ -246,8 +251,16 @@ def conflict_copies(stats: Sequence[FileStat]) -> dict[str, str]:
     return copies
 
 
-def assemble(root: Path, config: Config, notes: Sequence[Note], stats: Sequence[FileStat]) -> Vault:
-    """Give the Vault for parsed notes: conflict copies set aside, links checked."""
+def assemble(
+    root: Path,
+    config: Config,
+    notes: Sequence[Note],
+    stats: Sequence[FileStat],
+    *,
+    check_links: bool = True,
+) -> Vault:
+    """Give the Vault for parsed notes: conflict copies set aside, links checked
+    (unless `check_links` is False: see with_links_checked)."""
     copies = conflict_copies(stats)
     problems: list[Problem] = []
     kept: list[Note] = []
@@ -259,9 +272,25 @@ def assemble(root: Path, config: Config, notes: Sequence[Note], stats: Sequence[
             problems.extend(note.problems)
     resolver = Resolver(kept)
     problems.extend(resolver.clashes())
-    problems.extend(_dangling(kept, resolver))
+    if check_links:
+        problems.extend(_dangling(kept, resolver))
     problems.sort(key=Problem.sort_key)
-    return Vault(root, config, tuple(kept), tuple(problems), resolver)
+    return Vault(root, config, tuple(kept), tuple(problems), resolver, links_checked=check_links)
+
+
+def dangling_links(vault: Vault) -> list[Problem]:
+    """Give the warnings for the vault's links that point to no note."""
+    return list(_dangling(vault.notes, vault.resolver))
+
+
+def with_links_checked(vault: Vault, dangling: Sequence[Problem] | None = None) -> Vault:
+    """Give the vault with its dangling links among its problems: `dangling` as
+    dangling_links gave it (on another core, say), else worked out here."""
+    if vault.links_checked:
+        return vault
+    found = dangling_links(vault) if dangling is None else dangling
+    problems = sorted((*vault.problems, *found), key=Problem.sort_key)
+    return replace(vault, problems=tuple(problems), links_checked=True)
 
 
 def _dangling(notes: Sequence[Note], resolver: Resolver) -> Iterator[Problem]:
@@ -343,11 +372,16 @@ def load_vault(
     *,
     use_cache: bool = True,
     stats: Sequence[FileStat] | None = None,
+    check_links: bool = True,
 ) -> Vault:
-    """Give the parsed, linked vault at `root`, re-reading only files the cache cannot vouch for."""
+    """Give the parsed, linked vault at `root`, re-reading only files the cache cannot vouch for.
+
+    With `check_links=False` the dangling links are left for with_links_checked.
+    """
     with _no_gc():
         path = resolve_root(root)
-        return _load_vault(path, config, progress, use_cache, stats or scan(path, config))
+        stats = stats or scan(path, config)
+        return _load_vault(path, config, progress, use_cache, stats, check_links)
 
 
 def _load_vault(
@@ -356,6 +390,7 @@ def _load_vault(
     progress: Progress | None,
     use_cache: bool,
     stats: Sequence[FileStat],
+    check_links: bool,
 ) -> Vault:
     cache_dir = path / config.cache_folder
     blobs, written_ns = cache.load(cache_dir, config) if use_cache else ([], 0)
@@ -386,7 +421,8 @@ def _load_vault(
             rest += [e for b in fresh if not b.data for e in b.entries]
             out = whole + [b for b in fresh if b.data] + ([cache.pack(rest)] if rest else [])
             cache.save(cache_dir, config, out)
-    vault = assemble(path, config, [notes[s.path] for s in stats], stats)
+    notes_in_order = [notes[s.path] for s in stats]
+    vault = assemble(path, config, notes_in_order, stats, check_links=check_links)
     return replace(vault, reread=len(stale))
 
 
