@@ -500,6 +500,8 @@ def test_a_csv_without_a_name_column_names_the_file_its_columns_and_the_fix(
         ("linkedin", b"First Name\xe9", 7, "not UTF-8 text"),
         ("vcard", b"BEGIN:VCARD\nFN:J\xe9r\xf4me\nEND:VCARD\n", 7, "not UTF-8 text"),
         ("vcard", b"PK\x03\x04zip", 7, "not text but a zip file"),
+        ("vcard", b"", 7, "the vCard file holds no cards"),
+        ("vcard", b"\r\n  \r\n", 7, "the vCard file holds no cards"),
         ("csv", b"", 7, "the CSV file is empty"),
         ("csv", b"Who\nAnn\n", 2, "no column gives the person's name"),
     ],
