@@ -278,6 +278,11 @@ def test_fast_path_reads_what_pyyaml_reads(text: str) -> None:
         assert fast == slow
 
 
+def _plain_key(key: str) -> bool:
+    """Give whether YAML 1.1 reads the key as text (not `no`, `on`, `null`...)."""
+    return key.lower() not in ("y", "n", "yes", "no", "on", "off", "true", "false", "null")
+
+
 @st.composite
 def clean_mapping(draw: st.DrawFn, outer: str = "", depth: int = 1) -> list[str]:
     """The lines of a well-formed nested block mapping of plain and quoted scalars."""
@@ -285,7 +290,7 @@ def clean_mapping(draw: st.DrawFn, outer: str = "", depth: int = 1) -> list[str]
     lines: list[str] = []
     for sub in draw(
         st.lists(
-            st.from_regex(r"[a-z_][a-z0-9_]{0,5}", fullmatch=True),
+            st.from_regex(r"[a-z_][a-z0-9_]{0,5}", fullmatch=True).filter(_plain_key),
             min_size=1,
             max_size=3,
             unique=True,
