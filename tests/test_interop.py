@@ -500,8 +500,6 @@ def test_a_csv_without_a_name_column_names_the_file_its_columns_and_the_fix(
         ("linkedin", b"First Name\xe9", 7, "not UTF-8 text"),
         ("vcard", b"BEGIN:VCARD\nFN:J\xe9r\xf4me\nEND:VCARD\n", 7, "not UTF-8 text"),
         ("vcard", b"PK\x03\x04zip", 7, "not text but a zip file"),
-        ("vcard", b"", 7, "the vCard file holds no cards"),
-        ("vcard", b"\r\n  \r\n", 7, "the vCard file holds no cards"),
         ("csv", b"", 7, "the CSV file is empty"),
         ("csv", b"Who\nAnn\n", 2, "no column gives the person's name"),
     ],
@@ -516,6 +514,28 @@ def test_every_import_error_about_the_file_names_it(
     assert result.exit_code == code
     assert result.stderr.startswith(f"vaultkit: error: {path}: {message}")
     assert len(result.stderr.splitlines()) == 1
+    assert snapshot(vault) == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "content"),
+    [
+        ("vcard", b""),
+        ("vcard", b"\r\n  \r\n"),
+        ("csv", b"Name,Email\n"),
+        ("linkedin", HEADER.encode()),
+    ],
+)
+def test_a_file_with_no_contacts_imports_nothing_with_a_warning(
+    vault: Path, tmp_path: Path, kind: str, content: bytes
+) -> None:
+    path = tmp_path / "input.txt"
+    path.write_bytes(content)
+    before = snapshot(vault)
+    result = do_import(vault, kind, path)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"{path}: warning: no contacts in it; nothing to import\n"
+    assert result.stdout.startswith("0 created, 0 skipped")
     assert snapshot(vault) == before
 
 

@@ -291,9 +291,6 @@ def read_csv(
 def read_vcards(text: str, source: str | None) -> tuple[list[Row], list[Problem]]:
     """Give a row for each card of a .vcf file (vCard 2.1, 3.0 or 4.0)."""
     cards, errors = parse_cards(text)
-    if not cards and not errors:
-        # Nothing to import and nothing wrong: most likely not the file meant.
-        raise ExportError("the vCard file holds no cards (no BEGIN:VCARD line)")
     bad = [Problem(e.line, "", str(e)) for e in errors]
     rows: list[Row] = []
     for card in cards:

@@ -265,6 +265,10 @@ def _report_import(result: interop.ImportResult, as_json: bool, source: str) -> 
         click.echo(f"{source}: malformed line {p.line}{who}: {p.reason}", err=True)
     for w in result.warnings:
         click.echo(f"{source}: warning: line {w.line}, {w.name}: {w.field}: {w.message}", err=True)
+    if not (result.created or result.skipped or result.malformed):
+        # Not an error (an export of a vault without contacts is empty), but most
+        # likely not the file meant.
+        click.echo(f"{source}: warning: no contacts in it; nothing to import", err=True)
     summary = (
         f"{len(result.created)} {verb}, {len(result.skipped)} skipped (already known), "
         f"{len(result.malformed)} malformed"
