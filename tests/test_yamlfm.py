@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -281,6 +283,45 @@ def test_fast_path_reads_what_pyyaml_reads(text: str) -> None:
 def _plain_key(key: str) -> bool:
     """Give whether YAML 1.1 reads the key as text (not `no`, `on`, `null`...)."""
     return key.lower() not in ("y", "n", "yes", "no", "on", "off", "true", "false", "null")
+
+
+class _PureLoader(yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader, as yamlfm sets it up when LibYAML is missing."""
+
+
+_PureLoader.add_constructor("tag:yaml.org,2002:timestamp", _PureLoader.construct_yaml_str)
+
+
+@contextlib.contextmanager
+def without_libyaml() -> Iterator[None]:
+    """Run a block as on an install of PyYAML without LibYAML."""
+    saved = yamlfm._Loader, yamlfm._TAB_TO_FULL
+    yamlfm._Loader, yamlfm._TAB_TO_FULL = _PureLoader, True
+    try:
+        yield
+    finally:
+        yamlfm._Loader, yamlfm._TAB_TO_FULL = saved
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(front_matter())
+@example("a: x\ty")
+@example("a:\t1")
+@example("a:\n  b:\t1")
+@example("a\t: 1")
+def test_without_libyaml_the_fast_path_still_reads_what_pyyaml_reads(text: str) -> None:
+    # The pure-Python loader refuses tabs that LibYAML reads: the paths must agree anyway.
+    with without_libyaml():
+        slow = outcome(read_fields_slow, text)
+        fast = outcome(read_fields, text)
+    assert fast == slow or (slow == "error" and fast == "error")
+
+
+def test_without_libyaml_a_control_character_is_a_problem_on_its_line() -> None:
+    with without_libyaml(), pytest.raises(FrontMatterError) as info:
+        read_fields("type: contact\nrole: a\x1fb\n", 2)
+    assert (info.value.code, info.value.line) == ("yaml", 3)
+    assert "unacceptable character #x001f" in str(info.value)
 
 
 @st.composite

@@ -28,6 +28,11 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
 
+# Without LibYAML, PyYAML's pure-Python loader refuses tabs the C one reads (`a:\tb`,
+# `a: x\ty`), and the line parser reads them as the C one does: front-matter with a
+# tab then goes to the full parser, so that both paths always agree.
+_TAB_TO_FULL = _BaseLoader is yaml.SafeLoader
+
 
 class Field(NamedTuple):
     """One top-level front-matter field: its value, 1-based file line and raw scalar text.
@@ -396,7 +401,14 @@ _OPENS_QUOTED = re.compile(r'[ \t]*(?:-[ \t]+|[^:#"\n]+:[ \t]+)"')  # `key: "` o
 
 def _full(text: str, first_line: int) -> dict[str, Field]:
     """Give the fields of any front-matter PyYAML can read, or raise FrontMatterError."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:  # the pure-Python reader checks the characters here
+        at = getattr(exc, "position", None)
+        line = first_line + text.count("\n", 0, at) if isinstance(at, int) else first_line
+        raise FrontMatterError(
+            f"front-matter is not valid YAML: {_first_line(exc)}", line, "yaml"
+        ) from exc
     try:
         try:
             root = loader.get_single_node()
@@ -497,7 +509,8 @@ def read_fields(text: str, first_line: int = 2) -> dict[str, Field]:
             first_line,
             "too-large",
         )
-    fast = None if _UNUSUAL_CHAR.search(text) else _fast(text.split("\n"), first_line)
+    simple = not (_UNUSUAL_CHAR.search(text) or (_TAB_TO_FULL and "\t" in text))
+    fast = _fast(text.split("\n"), first_line) if simple else None
     if fast is not None:
         return fast
     return _full(text, first_line)
