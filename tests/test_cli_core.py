@@ -352,6 +352,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path) -> N
     proc.stdout.close()
     assert proc.wait(timeout=60) == 141
     assert proc.stderr.read() == b""
+    proc.stderr.close()
 
 
 def test_a_broken_pipe_inside_a_command_is_an_internal_error(

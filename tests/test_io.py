@@ -34,18 +34,18 @@ with vault_lock(Path(sys.argv[1]), wait=0):
 @pytest.fixture
 def holder(tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
     """Give another process that holds the lock of tmp_path/'cache' until its stdin closes."""
-    proc = subprocess.Popen(
+    with subprocess.Popen(  # the with closes its pipes
         [sys.executable, "-c", HOLDER, str(tmp_path / "cache")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline() == "held\n"
-    yield proc
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait(timeout=10)
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "held\n"
+        yield proc
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
 
 
 def listing(folder: Path) -> list[str]:

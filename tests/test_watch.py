@@ -528,7 +528,8 @@ def test_the_command_stops_cleanly_on_a_signal(vault: Path, sig: signal.Signals)
         text=True,
     )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=read_lines, args=(proc.stderr, lines), daemon=True).start()
+    reader = threading.Thread(target=read_lines, args=(proc.stderr, lines), daemon=True)
+    reader.start()
     seen: list[str] = []
 
     def logged(text: str) -> bool:
@@ -546,6 +547,10 @@ def test_the_command_stops_cleanly_on_a_signal(vault: Path, sig: signal.Signals)
     finally:
         if proc.poll() is None:
             proc.kill()
+        proc.wait(timeout=10)
+        reader.join(timeout=10)  # it has read to the end: the pipe can be closed
+        assert proc.stderr is not None
+        proc.stderr.close()
     assert logged("stopping")
     assert not list(vault.rglob("*.vaultkit-tmp"))
     assert outputs(vault) == cold(vault)

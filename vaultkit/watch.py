@@ -22,6 +22,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -47,6 +48,11 @@ from vaultkit.rebuild import Counts, Rebuilder, Writer, tune_memory
 from vaultkit.vault import is_note_path, resolve_root
 
 log = logging.getLogger("vaultkit.watch")
+# When folders appear in a burst (a checkout), watchdog may add a watch it already
+# holds, keeps the one, and says so on stderr: nothing is lost, so say nothing.
+warnings.filterwarnings(
+    "ignore", "Callback with id .* already exists for watch", RuntimeWarning, r"watchdog\."
+)
 DEBOUNCE = 0.05  # seconds of quiet before a rebuild: an editor's save takes a few ms
 # Only these: the other kinds (opened, closed unwritten, attributes) make big trees
 # overflow the inotify queue, and carry nothing a rebuild needs.
