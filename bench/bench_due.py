@@ -11,7 +11,7 @@ cells); target: at most 10% of the build without them.
 
 The two builds differ only after the vault is read, and reading is where a busy machine
 adds most of its noise; so the same difference is also taken in one process, from the
-one read: the build's rendering step (build.render_outputs_on_all_cores, the graph
+one read: the build's rendering step (build.derive, the links checked and the graph
 drawn on the other core as in a build) with every rule on and off, alternating. Last,
 the medians of computing the actions alone (rules.due_actions) and of the note.
 
@@ -54,17 +54,19 @@ def rendering_on_and_off(vault: Path, runs: int) -> tuple[float, float]:
     """Give the median seconds of a build's rendering step with every rule on, and off."""
     from dataclasses import replace
 
-    from vaultkit.build import read, render_outputs_on_all_cores
-    from vaultkit.config import RULE_NAMES, parse_config
+    from vaultkit.build import derive
+    from vaultkit.config import RULE_NAMES, load_config, parse_config
+    from vaultkit.vault import load_vault
 
     today = date.fromisoformat(TODAY)
-    on = read(vault)
+    # As a build reads it: the links are checked in derive, on the graph's core.
+    on = load_vault(vault, load_config(vault), check_links=False)
     off = replace(on, config=parse_config({"rules": {"disabled": list(RULE_NAMES)}}))
     times: dict[str, list[float]] = {"on": [], "off": []}
     for _ in range(runs):
         for name, v in (("on", on), ("off", off)):
             started = time.perf_counter()
-            render_outputs_on_all_cores(v, today)
+            derive(v, today)
             times[name].append(time.perf_counter() - started)
     return statistics.median(times["on"]), statistics.median(times["off"])
 
