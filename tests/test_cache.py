@@ -206,3 +206,39 @@ def test_a_build_never_changes_a_user_note(vault: Path) -> None:
     pipeline.build(vault, date(2027, 1, 1))
     pipeline.build(vault, TODAY, use_cache=False)
     assert user_notes(vault) == before
+
+
+def test_an_entry_read_without_a_kept_digest_is_trusted_by_stat_outside_the_racy_window(
+    tmp_path: Path,
+) -> None:
+    from vaultkit.model import Note
+
+    (tmp_path / "Ann.md").write_text("---\ntype: contact\n---\n")
+    st = (tmp_path / "Ann.md").stat()
+    entry: cache.Entry = (
+        "Ann.md",
+        st.st_mtime_ns,
+        st.st_size,
+        cache.NOT_KEPT,
+        Note("Ann.md", "Ann"),
+    )
+    later = st.st_mtime_ns + cache.RACY_NS + 1
+    assert cache.still_valid(tmp_path, st.st_mtime_ns, st.st_size, entry, later)
+    # Written as the file changed: only a digest could tell, and none was kept.
+    assert not cache.still_valid(tmp_path, st.st_mtime_ns, st.st_size, entry, st.st_mtime_ns)
+    # Not read at all (too large, unreadable): always tried again.
+    unread = (*entry[:3], None, entry[4])
+    assert not cache.still_valid(tmp_path, st.st_mtime_ns, st.st_size, unread, later)
+
+
+def test_was_read_tells_a_file_refused_from_front_matter_over_its_limit(tmp_path: Path) -> None:
+    from vaultkit.config import parse_config
+    from vaultkit.parse import parse_text
+    from vaultkit.vault import FileStat, read_note, was_read
+
+    config = parse_config({"limits": {"max_file_bytes": 1000}})
+    (tmp_path / "Big.md").write_text("x" * 2000)
+    big = read_note(tmp_path, FileStat("Big.md", 0, 2000), config)
+    assert [p.code for p in big.problems] == ["too-large"] and not was_read(big)
+    long_fm = parse_text("Long.md", "---\na: " + "y" * 70_000 + "\n---\n", config)
+    assert "too-large" in [p.code for p in long_fm.problems] and was_read(long_fm)

@@ -31,7 +31,9 @@ from vaultkit import build as pipeline
 from vaultkit import rebuild as rebuild_module
 from vaultkit import watch as watch_module
 from vaultkit.cli import cli
+from vaultkit.config import load_config
 from vaultkit.io import vault_lock
+from vaultkit.vault import load_vault
 from vaultkit.watch import Watcher, default_observer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,6 +164,22 @@ def cycle_after(w: Watcher, before: int) -> None:
 
 
 # --- saves ----------------------------------------------------------------------------
+
+
+def test_the_cache_the_watcher_leaves_spares_the_next_build_every_read(
+    start: Callable[..., Watcher], vault: Path
+) -> None:
+    (vault / "vaultkit.toml").write_text("[limits]\nmax_file_bytes = 100000\n")
+    (vault / "People" / "Huge.md").write_text("---\ntype: contact\n---\n" + "x" * 120_000)
+    an_hour_ago = time.time() - 3600  # older than any racy window: stats can vouch for them
+    for path in vault.rglob("*.md"):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    w = start()
+    w.stop()
+    loaded = load_vault(vault, load_config(vault))
+    # Only the file too large to read is tried again, as every build tries it.
+    assert loaded.reread == 1
+    assert loaded.notes == load_vault(vault, load_config(vault), use_cache=False).notes
 
 
 def test_first_build_and_a_save_in_place(watcher: Watcher, vault: Path) -> None:

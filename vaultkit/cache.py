@@ -46,6 +46,10 @@ PARSER_MODULES = (
 )
 
 Entry = tuple[str, int, int, "bytes | None", Note]
+# An entry's digest when its file was read but the digest of its bytes was not kept (the
+# watcher keeps none): trusted by stat, like any entry, but never in the racy window.
+# None, instead, says the file was not read at all.
+NOT_KEPT = b""
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,9 @@ def still_valid(root: Path, mtime_ns: int, size: int, entry: Entry, written_ns: 
     if mtime_ns < written_ns - RACY_NS:
         return True
     # Changed so close to the cache's own write that mtime cannot tell: compare bytes.
+    if entry[3] == NOT_KEPT:
+        return False
     try:
-        return entry[3] is not None and digest((root / entry[0]).read_bytes()) == entry[3]
+        return digest((root / entry[0]).read_bytes()) == entry[3]
     except OSError:
         return False

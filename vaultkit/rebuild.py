@@ -40,7 +40,15 @@ from vaultkit.incremental import Live
 from vaultkit.io import atomic_write, holds_user_text, vault_lock, write_if_changed
 from vaultkit.manifest import input_key, last_build, remember_build
 from vaultkit.timeline import Person
-from vaultkit.vault import FileStat, Vault, load_vault, paused_gc, read_notes, scan
+from vaultkit.vault import (
+    FileStat,
+    Vault,
+    load_vault,
+    paused_gc,
+    read_notes,
+    scan,
+    was_read,
+)
 
 log = logging.getLogger("vaultkit.watch")
 RECORD_AFTER = 2.5  # idle seconds before the build is recorded (past manifest.RACY_NS)
@@ -281,11 +289,12 @@ class Rebuilder:
 
     def save_cache(self) -> None:
         """Leave the parsed notes in the cache, so that the next build reads none again."""
-        entries: list[cache.Entry] = [
-            (p, s.mtime_ns, s.size, None, self.live.by_path[p])
-            for p, s in sorted(self.stats.items())
-            if p in self.live.by_path
-        ]
+        entries: list[cache.Entry] = []
+        for p, s in sorted(self.stats.items()):
+            note = self.live.by_path.get(p)
+            if note is not None:
+                kept = cache.NOT_KEPT if was_read(note) else None
+                entries.append((p, s.mtime_ns, s.size, kept, note))
         # In blobs of a few hundred: a note changed later costs a build only its blob.
         size = max(500, -(-len(entries) // (cache.MAX_BLOBS - 4)))
         blobs = [cache.pack(entries[i : i + size]) for i in range(0, len(entries), size)]

@@ -161,6 +161,13 @@ def _read_one(root: Path, stat: FileStat, config: Config) -> tuple[Note, bytes |
     return parse_bytes(stat.path, data, config), cache.digest(data)
 
 
+def was_read(note: Note) -> bool:
+    """Give whether the note's file was read (not refused as too large, nor unreadable)."""
+    # The problems _read_one gives a file it does not read: file-wide (no line), unlike
+    # the `too-large` of front-matter over its limit, which is read.
+    return not any(p.code in ("too-large", "unreadable") and p.line is None for p in note.problems)
+
+
 def _read_rest(fd: int, limit: int) -> bytes:
     parts = []
     while limit > 0:
