@@ -97,8 +97,10 @@ class Live:
         self.org_of: dict[str, OrgKey | None] = {}
         self.members: dict[OrgKey, set[str]] = {}
         self.meetings: set[str] = set()  # the notes with a meeting's fields
+        memo = delta.KeyMemo()  # for this pass only: the watcher keeps no more than it needs
         for note in vault.notes:
-            self._index(note)
+            self._index(note, memo=memo)
+        del memo
         for note in vault.notes:
             self._relate(note, note.path)
         self.people = people(vault, today)
@@ -126,11 +128,12 @@ class Live:
         self._problems()
         self.graph_signatures = {n.path: _hash(self._signature(n)) for n in vault.notes}
 
-    def _index(self, note: Note, drop: bool = False) -> None:
+    def _index(self, note: Note, drop: bool = False, memo: delta.KeyMemo | None = None) -> None:
         """Add (or drop) a note's link lookups to the readers tables. Keys are interned and
         readers kept in lists: a vault of 30k notes has some 350k links to some 60k names."""
-        keys = {sys.intern(k) for k in delta.link_keys(note)}
-        front = {sys.intern(delta.lookup_key(link.target)) for link in note.fm_links}
+        memo = memo or delta.KeyMemo()
+        keys = delta.link_keys(note, memo)
+        front = {memo.target(link.target) for link in note.fm_links}
         for table, wanted in ((self.readers, keys), (self.fm_readers, front)):
             for key in wanted:
                 paths = table.setdefault(key, [])
