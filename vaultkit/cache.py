@@ -22,6 +22,7 @@ import hashlib
 import io
 import os
 import pickle
+import stat
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -118,8 +119,12 @@ def _stamp(config: Config) -> bytes:
 def load(cache_dir: Path, config: Config) -> tuple[list[Blob], int]:
     """Give (the cached blobs, the cache file's mtime_ns); nothing when it cannot be used."""
     try:
-        with open(cache_dir / CACHE_FILE, "rb") as handle:
-            written = os.fstat(handle.fileno()).st_mtime_ns
+        fd = os.open(cache_dir / CACHE_FILE, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            found = os.fstat(fd)
+            if not stat.S_ISREG(found.st_mode):  # a FIFO would block the read forever
+                return [], 0
+            written = found.st_mtime_ns
             if handle.readline() != _stamp(config):
                 return [], 0
             raw = _SafeUnpickler(handle).load()

@@ -235,15 +235,22 @@ def _cache_folder(value: Any, path: str, text: str | None) -> str:
     return folder
 
 
+MAX_CONFIG_BYTES = 1_000_000
+
+
 def load_config(root: Path) -> Config:
     """Give the vault's Config, from vaultkit.toml at its root when there is one."""
     path = root / CONFIG_NAME
+    from vaultkit.io import read_regular
+
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         return Config()
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", CONFIG_NAME) from exc
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"over {MAX_CONFIG_BYTES:,} bytes: not a settings file", CONFIG_NAME)
     try:
         text = raw.decode("utf-8-sig")
         data = tomllib.loads(text)

@@ -69,3 +69,9 @@ class ExportError(VaultkitError):
     """An export or import could not be carried out (a missing program, a bad file)."""
 
     exit_code = 7
+
+
+class WriteError(VaultkitError):
+    """A file vaultkit must write (a generated note, the lock) cannot be written."""
+
+    exit_code = 8

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from vaultkit.errors import LockBusyError
+from vaultkit.errors import LockBusyError, WriteError
 
 try:
     import fcntl
@@ -60,14 +61,41 @@ def fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+# O_NONBLOCK: opening a FIFO (or a device) that happens to bear a file's name must
+# not wait forever for a writer; on a regular file it changes nothing.
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def read_regular(path: Path | str, limit: int) -> bytes:
+    """Give the first `limit` bytes of a regular file; raise OSError for anything else
+    (missing, a folder, a FIFO, a device: errno EINVAL with a message saying so)."""
+    fd = os.open(path, READ_FLAGS)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(22, "not a regular file (a FIFO, a device or a socket?)")
+        parts: list[bytes] = []
+        while limit > 0:
+            part = os.read(fd, min(limit, 1 << 20))
+            if not part:
+                break
+            parts.append(part)
+            limit -= len(part)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Give whether `path` was written: only when its bytes differ from `data`."""
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
+        if path.stat().st_size == len(data) and read_regular(path, len(data) + 1) == data:
             return False
     except OSError:
         pass
-    atomic_write(path, data)
+    try:
+        atomic_write(path, data)
+    except OSError as exc:  # a read-only vault, a folder where the note goes...
+        raise WriteError(f"cannot write: {exc.strerror or exc}", str(path)) from exc
     return True
 
 
@@ -78,8 +106,7 @@ def holds_user_text(path: Path) -> bool:
     generated note; a missing or empty file holds nothing.
     """
     try:
-        with path.open("rb") as handle:
-            head = handle.read(4096)
+        head = read_regular(path, 4096)
     except FileNotFoundError:
         return False
     except OSError:
@@ -104,9 +131,16 @@ def vault_lock(cache_dir: Path, wait: float = 5.0) -> Iterator[None]:
     The lock is an OS file lock (flock), so a killed process releases it and
     never blocks the next run.
     """
-    cache_dir.mkdir(parents=True, exist_ok=True)
     lock_path = cache_dir / "lock"
-    handle = open(lock_path, "a+b")  # noqa: SIM115 - held for the whole block
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o644)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OSError(22, "not a regular file: remove it")
+    except OSError as exc:  # the cache folder is a file, the vault is read-only...
+        raise WriteError(f"cannot write the lock: {exc.strerror or exc}", str(lock_path)) from exc
+    handle = os.fdopen(fd, "r+b")
     try:
         if fcntl is not None:
             deadline = time.monotonic() + wait

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vaultkit.config import Config, fingerprint
-from vaultkit.io import atomic_write
+from vaultkit.io import atomic_write, read_regular
 
 if TYPE_CHECKING:
     from vaultkit.build import Summary
@@ -53,7 +53,7 @@ def last_build(cache_dir: Path, key: str, root: Path, outputs: Sequence[str]) ->
     from vaultkit.build import Summary
 
     try:
-        record = json.loads((cache_dir / RECORD_FILE).read_text(encoding="utf-8"))
+        record = json.loads(read_regular(cache_dir / RECORD_FILE, 1 << 20).decode("utf-8"))
         if record["key"] != key:
             return None
         for rel in outputs:

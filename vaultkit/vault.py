@@ -14,10 +14,12 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from stat import S_ISREG
 
 from vaultkit import cache
 from vaultkit.config import Config
 from vaultkit.errors import VaultNotFoundError
+from vaultkit.io import READ_FLAGS
 from vaultkit.links import Resolver, name_key
 from vaultkit.model import Link, Note, Problem
 from vaultkit.parse import body_link, link_parts, nfc, parse_bytes
@@ -146,8 +148,10 @@ def _read_one(root: Path, stat: FileStat, config: Config) -> tuple[Note, bytes |
     try:
         # os.read on a plain string path: the buffered file object and Path joins
         # cost more than the read itself for notes of a few KB.
-        fd = os.open(f"{root}/{stat.path}", os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        fd = os.open(f"{root}/{stat.path}", READ_FLAGS)
         try:
+            if not S_ISREG(os.fstat(fd).st_mode):  # a FIFO would block a read forever
+                raise OSError(22, "not a regular file (a FIFO, a device or a socket?)")
             data = os.read(fd, min(stat.size, config.max_file_bytes) + 1)
             if len(data) > stat.size:  # grown since the scan: read the rest
                 data += _read_rest(fd, config.max_file_bytes + 1 - len(data))

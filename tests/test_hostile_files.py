@@ -1,0 +1,86 @@
+"""Files that are not what their names say: a FIFO, a folder where a file goes. Each is
+a clear message or is read around; nothing hangs and no traceback reaches the user."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from vaultkit.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    return shutil.copytree(
+        ROOT / "sample_vault", tmp_path / "vault", ignore=shutil.ignore_patterns(".vaultkit", "CRM")
+    )
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+@needs_fifo
+def test_a_fifo_named_like_a_note_is_reported_not_read(vault: Path) -> None:
+    os.mkfifo(vault / "People" / "Pipe.md")
+    result = run("check", str(vault))
+    assert result.exit_code == 1
+    assert "People/Pipe.md: error: cannot read: not a regular file" in result.output
+    built = run("build", str(vault), "--today", "2026-11-25", "-q")
+    assert built.exit_code == 0
+    assert "Ethan Walsh" in (vault / "CRM" / "CRM Index.md").read_text()
+
+
+@needs_fifo
+@pytest.mark.parametrize(
+    "where", ["vaultkit.toml", ".vaultkit/notes.cache", ".vaultkit/last-build.json"]
+)
+def test_a_fifo_in_place_of_the_settings_or_the_cache_does_not_hang(
+    vault: Path, where: str
+) -> None:
+    (vault / ".vaultkit").mkdir()
+    os.mkfifo(vault / where)
+    result = run("build", str(vault), "--today", "2026-11-25", "-q")
+    if where == "vaultkit.toml":
+        assert result.exit_code == 2
+        assert "vaultkit.toml: cannot read: not a regular file" in result.output
+    else:
+        assert result.exit_code == 0, result.output
+
+
+@needs_fifo
+def test_a_fifo_in_place_of_the_lock_or_a_generated_note_is_a_clear_refusal(vault: Path) -> None:
+    (vault / ".vaultkit").mkdir()
+    os.mkfifo(vault / ".vaultkit" / "lock")
+    result = run("build", str(vault), "--today", "2026-11-25", "-q")
+    assert result.exit_code == 8
+    assert "lock: cannot write the lock: not a regular file" in result.output
+    os.unlink(vault / ".vaultkit" / "lock")
+    (vault / "CRM").mkdir()
+    os.mkfifo(vault / "CRM" / "Due Actions.md")
+    result = run("build", str(vault), "--today", "2026-11-25", "-q")
+    assert result.exit_code == 5
+    assert "Due Actions.md" in result.output
+
+
+def test_a_folder_where_a_generated_note_goes_is_exit_8_in_one_line(vault: Path) -> None:
+    (vault / "CRM" / "CRM Index.md").mkdir(parents=True)
+    (vault / "CRM" / "CRM Index.md" / "keep").write_text("x")
+    result = run("build", str(vault), "--today", "2026-11-25", "-q")
+    assert result.exit_code in (5, 8)
+    assert "Traceback" not in result.output
+
+
+def test_a_file_where_the_cache_folder_goes_is_exit_8_in_one_line(vault: Path) -> None:
+    (vault / ".vaultkit").write_text("not a folder")
+    result = run("build", str(vault), "--today", "2026-11-25", "-q")
+    assert result.exit_code == 8, result.output
+    assert result.output.count("\n") == 1
+    assert ".vaultkit/lock: cannot write the lock" in result.output
