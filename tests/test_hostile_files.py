@@ -84,3 +84,59 @@ def test_a_file_where_the_cache_folder_goes_is_exit_8_in_one_line(vault: Path) -
     assert result.exit_code == 8, result.output
     assert result.output.count("\n") == 1
     assert ".vaultkit/lock: cannot write the lock" in result.output
+
+
+@pytest.mark.parametrize(
+    ("rel", "text", "message"),
+    [
+        (
+            "People/Far.md",
+            "---\ntype: contact\noutreach: [9999-12-28]\n---\n",
+            "People/Far.md:3: error: outreach: 9999-12-28 is outside the years 1900–2199",
+        ),
+        (
+            "Meetings/Old.md",
+            '---\ntype: meeting\ndate: 0001-01-01\nstatus: scheduled\nwith: ["[[Far]]"]\n---\n',
+            "Meetings/Old.md:3: error: date: 0001-01-01 is outside the years 1900–2199",
+        ),
+        (
+            "People/Often.md",
+            "---\ntype: contact\ncadence: 99999999999999999999\n---\n",
+            "People/Often.md:3: error: cadence is too large: at most 36,500",
+        ),
+        (
+            "People/Task.md",
+            "---\ntype: contact\n---\n- [ ] call 📅 9999-12-31\n",
+            "People/Task.md:4: error: task: 📅 9999-12-31 is not a real date",
+        ),
+    ],
+)
+def test_dates_and_day_counts_off_the_calendar_are_problems(
+    vault: Path, rel: str, text: str, message: str
+) -> None:
+    (vault / rel).write_text(text, encoding="utf-8")
+    checked = run("check", str(vault))
+    assert message in checked.output
+    for args in (("build", "-q"), ("due", "--all"), ("report",)):
+        result = run(args[0], str(vault), "--today", "2026-11-25", *args[1:])
+        assert result.exit_code == 0, result.output
+        assert "internal error" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            "[rules]\nfollow_up_after_days = 10000000000\n",
+            "rules.follow_up_after_days must be at most 36,500",
+        ),
+        ("[rules]\nhorizon_days = 999999999\n", "rules.horizon_days must be at most 36,500"),
+        ('[cache]\nfolder = "a\\u0000"\n', "cache.folder must not hold a NUL character"),
+        ('[output]\nindex = "a\\u0000b"\n', "output.index must not hold a NUL character"),
+    ],
+)
+def test_settings_past_sense_are_a_config_error(vault: Path, toml: str, message: str) -> None:
+    (vault / "vaultkit.toml").write_text(toml)
+    result = run("build", str(vault), "--today", "2026-11-25", "-q")
+    assert result.exit_code == 2
+    assert message in result.output

@@ -97,9 +97,14 @@ def fingerprint(config: Config) -> str:
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def _int(value: Any, key: str, path: str) -> int:
+MAX_DAYS = 36_500  # a hundred years: more is a slip, and dates past year 9999 do not exist
+
+
+def _int(value: Any, key: str, path: str, most: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(f"{key} must be a whole number of 0 or more, not {value!r}", path)
+    if most is not None and value > most:
+        raise ConfigError(f"{key} must be at most {most:,}, not {value:,}", path)
     return value
 
 
@@ -111,6 +116,8 @@ def _str(value: Any, key: str, path: str, line: int | None = None) -> str:
 
 def _inside(value: str, key: str, path: str, line: int | None = None) -> None:
     """Refuse `value`, a vault-relative path, if it would lead out of the vault."""
+    if "\0" in value:
+        raise ConfigError(f"{key} must not hold a NUL character", path, line)
     parts = value.replace("\\", "/").split("/")
     if value.startswith(("/", "\\")) or ".." in parts or parts[0][1:2] == ":":
         raise ConfigError(
@@ -186,7 +193,7 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
                     )
                 rule_values["disabled"] = frozenset(names)
             else:
-                rule_values[f.name] = _int(rules_data[f.name], f"rules.{f.name}", path)
+                rule_values[f.name] = _int(rules_data[f.name], f"rules.{f.name}", path, MAX_DAYS)
     for key in sorted(set(rules_data) - {f.name for f in fields(RulesConfig)}):
         raise ConfigError(f"unknown setting rules.{key}", path)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from vaultkit.config import Config
+from vaultkit.config import MAX_DAYS, Config
 from vaultkit.ids import open_task_texts, task_id
 from vaultkit.model import (
     CONTACT_STATUSES,
@@ -177,8 +177,12 @@ class _Reader:
         found = self.get(key)
         if found is None:
             return None
-        if isinstance(found.value, int) and not isinstance(found.value, bool) and found.value >= 0:
-            return found.value
+        value = found.value
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_DAYS:
+            return value
+        if isinstance(value, int) and not isinstance(value, bool) and value > MAX_DAYS:
+            self.problem(key, "error", "bad-type", f"{key} is too large: at most {MAX_DAYS:,}")
+            return None
         self.problem(
             key,
             "error",
@@ -216,6 +220,8 @@ class _Reader:
             return got
         if got == "form":
             message = f"{key}: '{value}' is not a date (write YYYY-MM-DD)"
+        elif got == "range":
+            message = f"{key}: {value} is outside the years {FIRST_YEAR}–{LAST_YEAR}"
         else:
             message = f"{key}: {value} is not a real date"
         self.problem(key, "error", "bad-date", message)
@@ -279,6 +285,10 @@ class _Reader:
         return found[0] if found else None
 
 
+# Dates a CRM can mean; outside them a date is a slip (and date sums would overflow).
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
 @functools.lru_cache(maxsize=1 << 14)
 def _day_of(text: str) -> tuple[date, datetime | None] | str:
     """Give (day, moment) for a date as written, else what is wrong: "form" or "real".
@@ -295,6 +305,8 @@ def _day_of(text: str) -> tuple[date, datetime | None] | str:
         when = datetime(int(y), int(m), int(d), int(hh), int(mm), int(ss or 0)) if hh else None
     except ValueError:
         return "real"
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return "range"  # a slip; and the rules' date sums would run off the calendar
     return day, when
 
 
@@ -306,7 +318,10 @@ def _task_day(text: str) -> date:
     the cache, where a date of its own for every task cost ~1 µs to pickle and more
     to load.
     """
-    return date.fromisoformat(text)
+    day = date.fromisoformat(text)
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(text)
+    return day
 
 
 def _kind(value: Any) -> str:
