@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from vaultkit.cli import cli
+from vaultkit.config import Config
+from vaultkit.vault import is_note_path
 
 ROOT = Path(__file__).resolve().parent.parent
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
@@ -140,3 +143,20 @@ def test_settings_past_sense_are_a_config_error(vault: Path, toml: str, message:
     result = run("build", str(vault), "--today", "2026-11-25", "-q")
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="other file systems refuse such names")
+def test_a_file_name_that_is_not_utf8_is_reported_and_the_rest_still_works(vault: Path) -> None:
+    raw = os.fsencode(vault / "People") + b"/\xff.md"
+    fd = os.open(raw, os.O_CREAT | os.O_WRONLY)
+    os.write(fd, b"---\ntype: contact\noutreach: [2026-11-01]\n---\n")
+    os.close(fd)
+    checked = run("check", str(vault))
+    assert "People/\\xff.md: error: the file name is not valid UTF-8" in checked.output
+    for args in (("build", "-q"), ("due", "--all", "--json"), ("report",)):
+        result = run(args[0], str(vault), "--today", "2026-11-25", *args[1:])
+        assert result.exit_code == 0, result.output
+    listed = run("index", str(vault), "--json")
+    assert listed.exit_code == 0
+    assert "People/\\\\xff.md" in listed.output  # JSON of the printable name
+    assert is_note_path("People/" + os.fsdecode(b"\xff.md"), Config()) is False

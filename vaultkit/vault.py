@@ -38,6 +38,9 @@ _CONFLICT = re.compile(
 _NUMBERED_COPY = re.compile(r"^(.+?)(?: \d{1,2}| \(\d{1,2}\)| (?i:\(conflict\b[^()]*\)))$")
 _COPY_ENDINGS = frozenset("0123456789)")
 PARALLEL_THRESHOLD = 1500
+# The size scan gives a file whose name is not valid UTF-8: listed under a printable
+# name (bytes as \xff), so that it is reported, never opened by that name.
+BAD_NAME_SIZE = -1
 
 
 @dataclass(frozen=True)
@@ -120,10 +123,24 @@ def scan(root: Path, config: Config) -> list[FileStat]:
                 st = entry.stat()
             except OSError:
                 continue
-            path = relpath if relpath.isascii() else nfc(relpath)
-            found.append(FileStat(path, st.st_mtime_ns, st.st_size))
+            if relpath.isascii():
+                found.append(FileStat(relpath, st.st_mtime_ns, st.st_size))
+            elif _utf8(relpath):
+                found.append(FileStat(nfc(relpath), st.st_mtime_ns, st.st_size))
+            else:  # listed by a printable name, to be reported (see BAD_NAME_SIZE)
+                shown = os.fsencode(relpath).decode("utf-8", "backslashreplace")
+                found.append(FileStat(shown, st.st_mtime_ns, BAD_NAME_SIZE))
     found.sort(key=_path_of)
     return found
+
+
+def _utf8(text: str) -> bool:
+    """Give whether a name from the file system is valid UTF-8 (no escaped bytes in it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _path_of(stat: FileStat) -> str:
@@ -138,6 +155,9 @@ def read_note(root: Path, stat: FileStat, config: Config) -> Note:
 def _read_one(root: Path, stat: FileStat, config: Config) -> tuple[Note, bytes | None]:
     """Give (note, digest of the bytes read) for one file; no digest if it was not read."""
     name = nfc(stat.path.rsplit("/", 1)[-1][:-3])
+    if stat.size == BAD_NAME_SIZE:
+        message = "the file name is not valid UTF-8; not read: rename the file"
+        return Note(path=stat.path, name=name, problems=(_unread(stat.path, message),)), None
     if stat.size > config.max_file_bytes:
         message = (
             f"file is {stat.size:,} bytes, over the {config.max_file_bytes:,}-byte limit "
@@ -163,6 +183,10 @@ def _read_one(root: Path, stat: FileStat, config: Config) -> tuple[Note, bytes |
         )
         return Note(path=stat.path, name=name, problems=(problem,)), None
     return parse_bytes(stat.path, data, config), cache.digest(data)
+
+
+def _unread(path: str, message: str) -> Problem:
+    return Problem(path, None, None, "error", "unreadable", message)
 
 
 def was_read(note: Note) -> bool:
@@ -440,8 +464,8 @@ def _load_vault(
 def is_note_path(rel: str, config: Config) -> bool:
     """Give whether `scan` would list the vault-relative file path `rel` as a note."""
     parts = rel.split("/")
-    if any(not part or part.startswith(".") for part in parts):
-        return False
+    if any(not part or part.startswith(".") for part in parts) or not _utf8(rel):
+        return False  # a name not valid UTF-8 is found, and reported, by a scan
     if not parts[-1].lower().endswith(".md"):
         return False
     if rel.casefold() in {p.casefold() for p in config.output.paths()}:
