@@ -160,3 +160,25 @@ def test_a_file_name_that_is_not_utf8_is_reported_and_the_rest_still_works(vault
     assert listed.exit_code == 0
     assert "People/\\\\xff.md" in listed.output  # JSON of the printable name
     assert is_note_path("People/" + os.fsdecode(b"\xff.md"), Config()) is False
+
+
+def test_notes_built_to_make_patterns_backtrack_are_read_in_one_pass() -> None:
+    """Inputs that took the old patterns minutes (each unclosed fence or run of blanks
+    scanned again from every position); read line by line they take milliseconds."""
+    from vaultkit.config import Config
+    from vaultkit.parse import _without_code, parse_text
+
+    config = Config()
+    fences = parse_text("a.md", "---\ntype: contact\n---\n" + "```a\n" * 20_000 + "[[X]]\n", config)
+    assert fences.body_links == ()  # inside an unclosed fence: code, not a link
+    asked = "---\ntype: meeting\ndate: 2026-01-01\n---\n## Questions\n- a" + " " * 100_000 + "b  \n"
+    meeting = parse_text("m.md", asked, config).meeting
+    assert meeting is not None and meeting.questions == ("a" + " " * 100_000 + "b",)
+    role = parse_text("r.md", "---\nrole: a" + " " * 60_000 + "b\n---\n", config)
+    assert role.contact is None and role.extra["role"] == "a" + " " * 60_000 + "b"
+    # Many closed fences read line by line blank what the pattern blanks.
+    block = "text [[A]]\n```\n[[B]]\n```\n"
+    many = block * 70
+    assert _without_code(many).count("[[B]]") == 0
+    assert _without_code(many).count("[[A]]") == 70
+    assert _without_code(many).count("\n") == many.count("\n")

@@ -50,7 +50,9 @@ _TASK_DUE = re.compile(r"📅\s*(\d{4}-\d{2}-\d{2})")
 # Led by a literal newline (the body is searched as "\n" + body) so the scan is fast.
 _QUESTIONS = re.compile(r"\n#{1,6}[ \t]+[Qq][Uu][Ee][Ss][Tt][Ii][Oo][Nn][Ss][ \t]*(?=\n|$)")
 _HEADING = re.compile(r"^#{1,6}[ \t]", re.M)
-_BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(?!\[[ xX]\] )(.+?)[ \t]*$", re.M)
+# The item starts with a non-blank, so a long run of blanks is crossed once, not again
+# from each of its characters.
+_BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(?!\[[ xX]\] )(\S(?:.*\S)?)[ \t]*$", re.M)
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.M)
 
@@ -456,7 +458,7 @@ def _body(
     """Give the links (raw texts, their lines), tasks, `## Questions` bullets and bad task
     dates."""
     if "```" in body or "~~~" in body:
-        body = _FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), body)
+        body = _without_code(body)
     links: list[str] = []
     lines: list[int] = []
     tasks: list[Task] = []
@@ -500,6 +502,33 @@ def _body(
         section = rest[: nxt.start()] if nxt else rest
         questions = [sys.intern(q) for q in _BULLET.findall(section) if q]
     return tuple(links), tuple(lines), tuple(tasks), tuple(questions), tuple(bad_dates)
+
+
+_FENCE_LINE = re.compile(r"^(?:`{3,}|~{3,})", re.M)
+_MANY_FENCES = 64
+
+
+def _without_code(body: str) -> str:
+    """Give the body with its fenced code blocks as blank lines (line numbers kept)."""
+    if len(_FENCE_LINE.findall(body)) <= _MANY_FENCES:
+        return _FENCE.sub(lambda m: "\n" * m.group(0).count("\n"), body)
+    # Each unclosed fence would send the pattern to the end of the body again: with
+    # thousands of them, read line by line instead (CommonMark: an unclosed fence
+    # runs to the end).
+    out: list[str] = []
+    fence = ""
+    for line in body.split("\n"):
+        if not fence:
+            opened = _FENCE_LINE.match(line)
+            if opened:
+                fence = opened.group(0)
+            out.append("" if fence else line)
+            continue
+        out.append("")
+        close = line.rstrip(" \t")
+        if len(close) >= len(fence) and close == fence[0] * len(close):
+            fence = ""
+    return "\n".join(out)
 
 
 def _with_ids(path: str, tasks: tuple[Task, ...]) -> tuple[Task, ...]:

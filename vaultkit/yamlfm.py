@@ -127,6 +127,7 @@ def _scalar(text: str) -> tuple[Any, str]:
 
 _MEMO_MAX = 64
 _MAX_FAST_DEPTH = 8
+_LONG_LINE = 2_000
 
 
 def _read_scalar(text: str) -> tuple[Any, str]:
@@ -509,8 +510,15 @@ def read_fields(text: str, first_line: int = 2) -> dict[str, Field]:
             first_line,
             "too-large",
         )
-    simple = not (_UNUSUAL_CHAR.search(text) or (_TAB_TO_FULL and "\t" in text))
-    fast = _fast(text.split("\n"), first_line) if simple else None
+    lines = text.split("\n")
+    # A line of thousands of characters goes to LibYAML too: the line parser's patterns
+    # backtrack over long runs of blanks, which could take seconds.
+    simple = not (
+        _UNUSUAL_CHAR.search(text)
+        or (_TAB_TO_FULL and "\t" in text)
+        or max(map(len, lines)) > _LONG_LINE
+    )
+    fast = _fast(lines, first_line) if simple else None
     if fast is not None:
         return fast
     return _full(text, first_line)
