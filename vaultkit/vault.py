@@ -123,10 +123,10 @@ def scan(root: Path, config: Config) -> list[FileStat]:
                 st = entry.stat()
             except OSError:
                 continue
-            if relpath.isascii():
+            # The path as the file system gives it, NFD or NFC: it is what opens the file
+            # (names, not paths, are compared in NFC).
+            if relpath.isascii() or _utf8(relpath):
                 found.append(FileStat(relpath, st.st_mtime_ns, st.st_size))
-            elif _utf8(relpath):
-                found.append(FileStat(nfc(relpath), st.st_mtime_ns, st.st_size))
             else:  # listed by a printable name, to be reported (see BAD_NAME_SIZE)
                 shown = os.fsencode(relpath).decode("utf-8", "backslashreplace")
                 found.append(FileStat(shown, st.st_mtime_ns, BAD_NAME_SIZE))

@@ -43,7 +43,6 @@ from watchdog.events import (
 
 from vaultkit.config import CONFIG_NAME, Config, load_config
 from vaultkit.incremental import Live
-from vaultkit.parse import nfc
 from vaultkit.rebuild import Counts, Rebuilder, Writer, tune_memory
 from vaultkit.vault import is_note_path, resolve_root
 
@@ -295,7 +294,7 @@ class Watcher:
         root = str(self.root)
         if not path.startswith(root + os.sep):
             return None
-        return nfc(path[len(root) + 1 :].replace(os.sep, "/"))
+        return path[len(root) + 1 :].replace(os.sep, "/")  # as scan gives it: not NFC'd
 
     def handler_failed(self, exc: BaseException) -> None:
         """An event could not be handled, so it may be lost: rescan the vault."""
