@@ -182,3 +182,25 @@ def test_notes_built_to_make_patterns_backtrack_are_read_in_one_pass() -> None:
     assert _without_code(many).count("[[B]]") == 0
     assert _without_code(many).count("[[A]]") == 70
     assert _without_code(many).count("\n") == many.count("\n")
+
+
+def test_a_cache_folder_that_holds_notes_is_refused(vault: Path) -> None:
+    (vault / "vaultkit.toml").write_text('[cache]\nfolder = "People"\n')
+    result = run("build", str(vault), "--today", "2026-11-25", "-q")
+    assert result.exit_code == 2
+    assert "vaultkit.toml:2: cache.folder must not be a folder of notes ('People')" in result.output
+    assert not (vault / "People" / "lock").exists()
+
+
+def test_utf16_without_a_byte_order_mark_is_reported(vault: Path) -> None:
+    (vault / "People" / "Wide.md").write_bytes("---\ntype: contact\n---\n".encode("utf-16-le"))
+    result = run("check", str(vault))
+    assert "People/Wide.md: error: holds NUL bytes (UTF-16 without a byte-order mark?)" in (
+        result.output
+    )
+
+
+def test_a_line_break_in_a_file_name_keeps_a_problem_on_one_line(vault: Path) -> None:
+    (vault / "People" / "Two\nLines.md").write_text("---\ntype: [x\n---\n")
+    result = run("check", str(vault))
+    assert "People/Two\\nLines.md:2: error: front-matter is not valid YAML" in result.output

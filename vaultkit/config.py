@@ -212,6 +212,15 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
 
     cache = _table(data, "cache", path)
     cache_folder = _cache_folder(cache.get("folder", ".vaultkit"), path, text)
+    cache_key = cache_folder.strip("/").casefold()
+    # The cache folder is never read for notes: naming a folder of notes would hide them.
+    for taken in (*folders, output.folder):
+        if taken and cache_key == taken.strip("/").casefold():
+            raise ConfigError(
+                f"cache.folder must not be a folder of notes ({taken!r}): name a folder of its own",
+                path,
+                line_of(text, "cache", "folder"),
+            )
     limits = _table(data, "limits", path)
     graph = _table(data, "graph", path)
     ignore = data.get("ignore", [])

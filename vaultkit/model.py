@@ -76,8 +76,13 @@ class Problem(_Record):
 
     def format(self) -> str:
         """Give the problem as `path:line: severity: message` (the `check` format)."""
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.severity}: {self.message}"
+        return f"{self.where()}: {self.severity}: {self.message}"
+
+    def where(self) -> str:
+        """Give `path:line` (or the path), a line break in the path written as `\\n`."""
+        # A line break in a file's name would split the one line a problem is printed as.
+        path = self.path.replace("\n", "\\n").replace("\r", "\\r")
+        return f"{path}:{self.line}" if self.line else path
 
     def sort_key(self) -> tuple[str, int, str, str, str]:
         """Give the key that orders problems by file, line, then text."""

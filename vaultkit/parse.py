@@ -647,6 +647,18 @@ def _record_links(record: Contact | Meeting) -> tuple[Link, ...]:
 
 def parse_bytes(path: str, data: bytes, config: Config) -> Note:
     """Give the Note for a note's raw bytes; undecodable text is a problem, not an error."""
+    if data.count(b"\0", 0, 4096) * 4 > min(len(data), 4096):
+        # Every other byte NUL: UTF-16 without a byte-order mark, which is "valid"
+        # UTF-8 holding nothing a note can mean.
+        problem = Problem(
+            path,
+            None,
+            None,
+            "error",
+            "encoding",
+            "holds NUL bytes (UTF-16 without a byte-order mark?); save the file as UTF-8",
+        )
+        return Note(path=path, name=note_name(path), problems=(problem,))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

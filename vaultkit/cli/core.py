@@ -51,8 +51,7 @@ def _progress_bar(quiet: bool) -> tuple[Any, Any]:
 def problem_line(problem: Problem) -> str:
     """Give a problem as a `path:line: severity: message` line, coloured on a terminal."""
     colour = "red" if problem.severity == "error" else "yellow"
-    where = f"{problem.path}:{problem.line}" if problem.line else problem.path
-    return f"{where}: {click.style(problem.severity, fg=colour)}: {problem.message}"
+    return f"{problem.where()}: {click.style(problem.severity, fg=colour)}: {problem.message}"
 
 
 @cli.command()
