@@ -13,6 +13,7 @@ note's text.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -58,3 +59,12 @@ def make_vault() -> MakeVault:
 def config() -> Config:
     """Give the default Config."""
     return Config()
+
+
+@pytest.fixture(scope="session")
+def sample_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Give a copy of the repository's sample vault, shared by the tests that only read
+    it: reading a vault leaves its cache in it, and tests never write in the repository."""
+    source = Path(__file__).resolve().parent.parent / "sample_vault"
+    dest = tmp_path_factory.mktemp("sample") / "sample_vault"
+    return shutil.copytree(source, dest, ignore=shutil.ignore_patterns(".vaultkit", "CRM"))

@@ -19,7 +19,6 @@ from vaultkit.config import RULE_NAMES
 from vaultkit.render.due import next_action_cells
 from vaultkit.rules import Action, action_id
 
-SAMPLE = Path(__file__).resolve().parents[1] / "sample_vault"
 TODAY = "2026-03-20"
 DUE_NOTE = "CRM/Due Actions.md"
 INDEX_NOTE = "CRM/CRM Index.md"
@@ -332,8 +331,8 @@ def test_next_action_cells_only_for_the_people_asked() -> None:
 
 
 @pytest.mark.parametrize("horizon", [(), ("--all",)], ids=["note", "all"])
-def test_the_sample_vault_fires_every_rule(horizon: tuple[str, ...]) -> None:
-    data = due_json(str(SAMPLE), *horizon, "--today", "2026-11-25")
+def test_the_sample_vault_fires_every_rule(horizon: tuple[str, ...], sample_vault: Path) -> None:
+    data = due_json(str(sample_vault), *horizon, "--today", "2026-11-25")
     assert {a["rule"] for a in data} == set(RULE_NAMES)
     assert len({a["id"] for a in data}) == len(data)
     # Both kinds of referral: named in a meeting, and only referred_by in the contact.
@@ -342,11 +341,11 @@ def test_the_sample_vault_fires_every_rule(horizon: tuple[str, ...]) -> None:
     assert any(a["note"] == a["subject_path"] for a in referrals)
 
 
-def test_the_sample_vault_json_agrees_with_its_note() -> None:
+def test_the_sample_vault_json_agrees_with_its_note(sample_vault: Path) -> None:
     today = date(2026, 11, 25)
-    everything = due_json(str(SAMPLE), "--all", "--today", today.isoformat())
-    shown = due_json(str(SAMPLE), "--today", today.isoformat())
-    outputs = pipeline.render_outputs(pipeline.read(SAMPLE), today)  # pure: writes nothing
+    everything = due_json(str(sample_vault), "--all", "--today", today.isoformat())
+    shown = due_json(str(sample_vault), "--today", today.isoformat())
+    outputs = pipeline.render_outputs(pipeline.read(sample_vault), today)  # pure: writes nothing
     text = outputs.notes[DUE_NOTE].decode("utf-8")
     in_note = re.findall(r"^- \[ \] .*🆔 ([0-9a-f]{12})(?: 📅 (\S+))?$", text, re.M)
     assert in_note == [(a["id"], a["due"] or "") for a in shown]

@@ -471,8 +471,8 @@ def test_a_person_without_a_note_is_met_once_a_done_meeting_names_them(tmp_path:
 # --- the note on the sample vault -----------------------------------------------------------
 
 
-def test_sample_vault_note_shows_deep_chains_connectors_and_a_dead_end() -> None:
-    vault = read(SAMPLE)
+def test_sample_vault_note_shows_deep_chains_connectors_and_a_dead_end(sample_vault: Path) -> None:
+    vault = read(sample_vault)
     report = views.analyse(vault, TODAY)
     assert report.counts["longest_chain"] >= 3
     assert any(len(ch) >= 3 for ch in report.chains.longest)
@@ -488,10 +488,10 @@ def test_sample_vault_note_shows_deep_chains_connectors_and_a_dead_end() -> None
     assert "Grace Okafor (no note)" in text
 
 
-def test_note_is_byte_identical_for_the_same_vault_and_date() -> None:
-    vault = read(SAMPLE)
+def test_note_is_byte_identical_for_the_same_vault_and_date(sample_vault: Path) -> None:
+    vault = read(sample_vault)
     first = views.render_graph(vault, {}, TODAY)
-    assert views.render_graph(read(SAMPLE), {}, TODAY) == first
+    assert views.render_graph(read(sample_vault), {}, TODAY) == first
     assert views.render_graph(vault, {}, date(2027, 6, 1)) != first  # dead ends age
 
 
@@ -598,11 +598,13 @@ def mermaid_checker() -> str | None:
 
 
 @pytest.mark.skipif(mermaid_checker() is not None, reason=str(mermaid_checker()))
-def test_the_real_mermaid_parser_accepts_the_note_and_hostile_names(tmp_path: Path) -> None:
+def test_the_real_mermaid_parser_accepts_the_note_and_hostile_names(
+    tmp_path: Path, sample_vault: Path
+) -> None:
     # The script must sit beside a node_modules holding mermaid and jsdom to import them.
     (tmp_path / "node_modules").symlink_to(MERMAID_DIR / "node_modules")
     shutil.copy(CHECK_SCRIPT, tmp_path / "check.mjs")
-    note_bytes = render_outputs(read(SAMPLE), TODAY).notes["CRM/Referral Graph.md"]
+    note_bytes = render_outputs(read(sample_vault), TODAY).notes["CRM/Referral Graph.md"]
     (tmp_path / "note.md").write_bytes(note_bytes)
     (tmp_path / "hostile.mmd").write_text("\n".join(graph_formats.mermaid(hostile_graph(), 60)[0]))
     (tmp_path / "broken.mmd").write_text('flowchart LR\n  n0["a " b"]\n')
