@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -63,6 +64,7 @@ def fsync_dir(folder: Path) -> None:
 
 # O_NONBLOCK: opening a FIFO (or a device) that happens to bear a file's name must
 # not wait forever for a writer; on a regular file it changes nothing.
+NOT_REGULAR = "not a regular file (a FIFO, a device or a socket?)"
 READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
@@ -72,17 +74,22 @@ def read_regular(path: Path | str, limit: int) -> bytes:
     fd = os.open(path, READ_FLAGS)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(22, "not a regular file (a FIFO, a device or a socket?)")
-        parts: list[bytes] = []
-        while limit > 0:
-            part = os.read(fd, min(limit, 1 << 20))
-            if not part:
-                break
-            parts.append(part)
-            limit -= len(part)
-        return b"".join(parts)
+            raise OSError(errno.EINVAL, NOT_REGULAR)
+        return read_fd(fd, limit)
     finally:
         os.close(fd)
+
+
+def read_fd(fd: int, limit: int) -> bytes:
+    """Give up to `limit` bytes read from an open file, to its end."""
+    parts: list[bytes] = []
+    while limit > 0:
+        part = os.read(fd, min(limit, 1 << 20))
+        if not part:
+            break
+        parts.append(part)
+        limit -= len(part)
+    return b"".join(parts)
 
 
 def write_if_changed(path: Path, data: bytes) -> bool:
@@ -137,7 +144,7 @@ def vault_lock(cache_dir: Path, wait: float = 5.0) -> Iterator[None]:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o644)
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
-            raise OSError(22, "not a regular file: remove it")
+            raise OSError(errno.EINVAL, f"{NOT_REGULAR}: remove it")
     except OSError as exc:  # the cache folder is a file, the vault is read-only...
         raise WriteError(f"cannot write the lock: {exc.strerror or exc}", str(lock_path)) from exc
     handle = os.fdopen(fd, "r+b")

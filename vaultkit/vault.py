@@ -7,6 +7,7 @@ the machine's cores; parsing itself stays a pure function (parse.parse_bytes).
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import os
 import re
@@ -19,7 +20,7 @@ from stat import S_ISREG
 from vaultkit import cache
 from vaultkit.config import Config
 from vaultkit.errors import VaultNotFoundError
-from vaultkit.io import READ_FLAGS
+from vaultkit.io import NOT_REGULAR, READ_FLAGS, read_fd
 from vaultkit.links import Resolver, name_key
 from vaultkit.model import Link, Note, Problem
 from vaultkit.parse import body_link, link_parts, nfc, parse_bytes
@@ -171,10 +172,10 @@ def _read_one(root: Path, stat: FileStat, config: Config) -> tuple[Note, bytes |
         fd = os.open(f"{root}/{stat.path}", READ_FLAGS)
         try:
             if not S_ISREG(os.fstat(fd).st_mode):  # a FIFO would block a read forever
-                raise OSError(22, "not a regular file (a FIFO, a device or a socket?)")
+                raise OSError(errno.EINVAL, NOT_REGULAR)
             data = os.read(fd, min(stat.size, config.max_file_bytes) + 1)
             if len(data) > stat.size:  # grown since the scan: read the rest
-                data += _read_rest(fd, config.max_file_bytes + 1 - len(data))
+                data += read_fd(fd, config.max_file_bytes + 1 - len(data))
         finally:
             os.close(fd)
     except OSError as exc:
@@ -194,17 +195,6 @@ def was_read(note: Note) -> bool:
     # The problems _read_one gives a file it does not read: file-wide (no line), unlike
     # the `too-large` of front-matter over its limit, which is read.
     return not any(p.code in ("too-large", "unreadable") and p.line is None for p in note.problems)
-
-
-def _read_rest(fd: int, limit: int) -> bytes:
-    parts = []
-    while limit > 0:
-        part = os.read(fd, min(limit, 1 << 20))
-        if not part:
-            break
-        parts.append(part)
-        limit -= len(part)
-    return b"".join(parts)
 
 
 def _entries(root: Path, stats: Sequence[FileStat], config: Config) -> list[cache.Entry]:
