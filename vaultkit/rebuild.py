@@ -22,7 +22,6 @@ import hashlib
 import logging
 import os
 import signal
-import stat
 import sys
 import threading
 import time
@@ -44,6 +43,7 @@ from vaultkit.vault import (
     FileStat,
     Vault,
     load_vault,
+    note_stat,
     paused_gc,
     read_notes,
     scan,
@@ -490,7 +490,7 @@ def _stat(root: Path, rel: str) -> FileStat | None:
         st = os.stat(root / rel)
     except OSError:
         return None
-    return FileStat(rel, st.st_mtime_ns, st.st_size) if stat.S_ISREG(st.st_mode) else None
+    return note_stat(rel, st)
 
 
 def _describe(changed: Sequence[str], removed: Sequence[str]) -> str:

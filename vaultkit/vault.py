@@ -7,7 +7,6 @@ the machine's cores; parsing itself stays a pure function (parse.parse_bytes).
 from __future__ import annotations
 
 import contextlib
-import errno
 import gc
 import os
 import re
@@ -15,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISDIR, S_ISREG
 
 from vaultkit import cache
 from vaultkit.config import Config
@@ -39,9 +38,15 @@ _CONFLICT = re.compile(
 _NUMBERED_COPY = re.compile(r"^(.+?)(?: \d{1,2}| \(\d{1,2}\)| (?i:\(conflict\b[^()]*\)))$")
 _COPY_ENDINGS = frozenset("0123456789)")
 PARALLEL_THRESHOLD = 1500
-# The size scan gives a file whose name is not valid UTF-8: listed under a printable
-# name (bytes as \xff), so that it is reported, never opened by that name.
+# The sizes scan gives a file it lists only to report: one whose name is not valid
+# UTF-8 (listed under a printable name, bytes as \xff, never opened by that name), and
+# one that is not a regular file (a FIFO would block a read forever).
 BAD_NAME_SIZE = -1
+NOT_REGULAR_SIZE = -2
+_NOT_READ_BECAUSE = {
+    BAD_NAME_SIZE: "the file name is not valid UTF-8; not read: rename the file",
+    NOT_REGULAR_SIZE: f"cannot read: {NOT_REGULAR}",
+}
 
 
 @dataclass(frozen=True)
@@ -124,15 +129,25 @@ def scan(root: Path, config: Config) -> list[FileStat]:
                 st = entry.stat()
             except OSError:
                 continue
-            # The path as the file system gives it, NFD or NFC: it is what opens the file
-            # (names, not paths, are compared in NFC).
-            if relpath.isascii() or _utf8(relpath):
-                found.append(FileStat(relpath, st.st_mtime_ns, st.st_size))
-            else:  # listed by a printable name, to be reported (see BAD_NAME_SIZE)
-                shown = os.fsencode(relpath).decode("utf-8", "backslashreplace")
-                found.append(FileStat(shown, st.st_mtime_ns, BAD_NAME_SIZE))
+            listed = note_stat(relpath, st)
+            if listed is not None:
+                found.append(listed)
     found.sort(key=_path_of)
     return found
+
+
+def note_stat(rel: str, st: os.stat_result) -> FileStat | None:
+    """Give the FileStat a scan lists for the note file `rel` with stat `st` (None for a
+    folder): a file not to be read has one of the sizes above."""
+    if S_ISDIR(st.st_mode):
+        return None
+    size = st.st_size if S_ISREG(st.st_mode) else NOT_REGULAR_SIZE
+    # The path as the file system gives it, NFD or NFC: it is what opens the file
+    # (names, not paths, are compared in NFC).
+    if rel.isascii() or _utf8(rel):
+        return FileStat(rel, st.st_mtime_ns, size)
+    shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+    return FileStat(shown, st.st_mtime_ns, BAD_NAME_SIZE)
 
 
 def _utf8(text: str) -> bool:
@@ -156,9 +171,9 @@ def read_note(root: Path, stat: FileStat, config: Config) -> Note:
 def _read_one(root: Path, stat: FileStat, config: Config) -> tuple[Note, bytes | None]:
     """Give (note, digest of the bytes read) for one file; no digest if it was not read."""
     name = nfc(stat.path.rsplit("/", 1)[-1][:-3])
-    if stat.size == BAD_NAME_SIZE:
-        message = "the file name is not valid UTF-8; not read: rename the file"
-        return Note(path=stat.path, name=name, problems=(_unread(stat.path, message),)), None
+    if stat.size < 0:
+        problem = _unread(stat.path, _NOT_READ_BECAUSE[stat.size])
+        return Note(path=stat.path, name=name, problems=(problem,)), None
     if stat.size > config.max_file_bytes:
         message = (
             f"file is {stat.size:,} bytes, over the {config.max_file_bytes:,}-byte limit "
@@ -169,10 +184,9 @@ def _read_one(root: Path, stat: FileStat, config: Config) -> tuple[Note, bytes |
     try:
         # os.read on a plain string path: the buffered file object and Path joins
         # cost more than the read itself for notes of a few KB.
+        # Not blocking, should a FIFO have taken the file's place since the scan.
         fd = os.open(f"{root}/{stat.path}", READ_FLAGS)
         try:
-            if not S_ISREG(os.fstat(fd).st_mode):  # a FIFO would block a read forever
-                raise OSError(errno.EINVAL, NOT_REGULAR)
             data = os.read(fd, min(stat.size, config.max_file_bytes) + 1)
             if len(data) > stat.size:  # grown since the scan: read the rest
                 data += read_fd(fd, config.max_file_bytes + 1 - len(data))
