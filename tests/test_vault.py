@@ -131,10 +131,13 @@ def test_unreadable_front_matter(
     assert [link.target for link in bad.links] == ["Good Person"]
 
 
-def test_unclosed_front_matter(tmp_path: Path, make_vault: MakeVault) -> None:
-    root = vault_with(
-        make_vault, tmp_path, {"People/Open.md": "---\ntype: contact\nrole: x\n\nNo end.\n"}
-    )
+@pytest.mark.parametrize(
+    "text",
+    ["---\ntype: contact\nrole: x\n\nNo end.\n", "---", "---\n", "--- \r\n", "\ufeff---"],
+    ids=["fields", "only-dashes", "dashes-newline", "dashes-crlf", "dashes-bom"],
+)
+def test_unclosed_front_matter(tmp_path: Path, make_vault: MakeVault, text: str) -> None:
+    root = vault_with(make_vault, tmp_path, {"People/Open.md": text})
     build_with(root, Expect("People/Open.md", 1, None, "error", "unclosed", "no closing ---"))
 
 

@@ -395,7 +395,10 @@ def _split(text: str) -> tuple[str | None, str, int, Problem | None]:
     if not text.startswith("---"):
         return None, text, 1, None
     first_nl = text.find("\n")
-    if first_nl == -1 or text[3:first_nl].strip():
+    if first_nl == -1:
+        # A file of only `---` opens front-matter as surely as one with a line break after.
+        first_nl = len(text)
+    if text[3:first_nl].strip():
         return None, text, 1, None
     closing = _CLOSING.search(text, first_nl + 1)
     if closing is None:
