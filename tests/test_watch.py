@@ -32,7 +32,9 @@ from vaultkit import rebuild as rebuild_module
 from vaultkit import watch as watch_module
 from vaultkit.cli import cli
 from vaultkit.config import load_config
+from vaultkit.incremental import Live
 from vaultkit.io import vault_lock
+from vaultkit.render import pieces
 from vaultkit.vault import load_vault
 from vaultkit.watch import Watcher, default_observer
 
@@ -180,6 +182,49 @@ def test_the_cache_the_watcher_leaves_spares_the_next_build_every_read(
     # Only the file too large to read is tried again, as every build tries it.
     assert loaded.reread == 1
     assert loaded.notes == load_vault(vault, load_config(vault), use_cache=False).notes
+
+
+def test_the_self_check_runs_alongside_the_watch(
+    vault: Path, clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check of the quick renderer against a whole build (a second or more on a big
+    vault) runs in a child while the notes are written and saves are heard."""
+    gate = tmp_path / "gate"
+
+    def slow_check(self: Live) -> list[str]:
+        wait_for(gate.exists, "the test to open the gate")
+        return []
+
+    monkeypatch.setattr(Live, "check", slow_check)
+    w = Watcher(vault, debounce=0.05, clock=clock)
+    w.start()
+    try:
+        assert w.rebuild.checking.running  # started, not waited for
+        written, whole = outputs(vault), cold(vault)
+        for rel in OUTPUTS[:2]:  # the graph is drawn in the background too
+            assert written[rel] == whole[rel]
+        set_role(vault, "heard while checking")
+        wait_for(lambda: shows(vault, "heard while checking"), "the save's rebuild")
+        assert not w.idle()  # not idle until the check has ended
+        gate.touch()
+        converged(w)
+    finally:
+        gate.touch()
+        w.stop()
+
+
+def test_a_disagreeing_quick_renderer_is_turned_off_and_its_notes_rewritten(
+    start: Callable[..., Watcher], vault: Path, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    monkeypatch.setattr(pieces, "due_note", lambda *args: b"wrong\n")
+    with caplog.at_level(logging.WARNING, logger="vaultkit.watch"):
+        w = start()
+        converged(w)  # first written wrong, then rewritten as a whole build writes them
+    assert w.live.fallback
+    assert "the quick renderer disagrees with a whole build on CRM/Due Actions.md" in caplog.text
+    set_role(vault, "after the fallback")
+    converged(w)
+    assert shows(vault, "after the fallback")
 
 
 def test_first_build_and_a_save_in_place(watcher: Watcher, vault: Path) -> None:

@@ -10,7 +10,8 @@ the Referral Graph note off the rebuild thread: its analytics take seconds on a 
 vault (minutes on a loaded machine), so the other notes are written first. On Linux
 it draws in a forked child, which has the vault as it was at the fork and a core of
 its own; elsewhere in a thread. Never two drawings at a time: one asked for while
-another is under way starts when that one ends.
+another is under way starts when that one ends. The check of the quick renderer
+against a whole build, at every load, is such a job too (`ChildJob`).
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ class Rebuilder:
         self.root, self.clock, self.counts, self.lock_wait = root, clock, counts, lock_wait
         self.fork = fork
         self.graph = GraphJob(fork, wake)
+        self.checking = ChildJob("checking the quick renderer", fork, wake)
         self.stats: dict[str, FileStat] = {}
         self.aside: dict[str, Any] = {}  # conflict copies and notes marked generated
         self.recorded = True
@@ -105,13 +107,7 @@ class Rebuilder:
         today = self.clock()
         with paused_gc():  # _settle collects once, after
             self.live = Live(vault, today, consume=self.fork)
-        wrong = self._check()
-        if wrong:
-            log.warning(
-                "the quick renderer disagrees with a whole build on %s: rendering whole notes "
-                "instead (right, but slower on a big vault; please report it)",
-                ", ".join(wrong),
-            )
+        self._start_check()
         self.writer.write(self.live.render())
         if last_build(cache_dir, input_key(config, stats, today), self.root, config.output.paths()):
             self.recorded = True  # the graph note on disk is this vault's: no drawing
@@ -120,31 +116,38 @@ class Rebuilder:
         log.info("read %d notes in %.2f s", len(vault.notes), time.perf_counter() - started)
         _settle()
 
-    def _check(self) -> list[str]:
-        """Give the notes the Live pieces render otherwise than a whole build (on Linux in a
-        forked child: the whole render it compares with never adds to this process)."""
+    def _start_check(self) -> None:
+        """Compare the Live pieces' notes with a whole build's: in a forked child, while
+        this process writes and watches (the whole build it compares with takes a second
+        or more on a big vault, and never adds to this process); elsewhere here, now."""
+        self.checking.cancel()
+        self.checking.running = False
         if not self.fork:
-            return self.live.check()
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.close(read_end)
-                answer = "\n".join(self.live.check()).encode() + b"\n."
-                while answer:
-                    answer = answer[os.write(write_end, answer) :]
-                os._exit(0)
-            except BaseException:
-                os._exit(1)
-        os.close(write_end)
-        with os.fdopen(read_end, "rb") as pipe:
-            answer = pipe.read()
-        os.waitpid(pid, 0)
-        wrong = [p for p in answer[:-1].decode().split("\n") if p]
-        if not answer.endswith(b"."):
-            wrong = ["(the check itself failed)"]
-        self.live.fallback = self.live.fallback or bool(wrong)
-        return wrong
+            self._checked(self.live.check(), render=False)
+            return
+        live = self.live
+        self.checking.run(lambda: "\n".join(live.check()).encode())
+
+    def take_check(self) -> None:
+        """Act on the check once it has ended: a disagreement turns the quick renderer off."""
+        ended = self.checking.take()
+        if ended is not None:
+            data = ended.data
+            wrong = ["(the check itself failed)"] if data is None else data.decode().split("\n")
+            self._checked([w for w in wrong if w], render=True)
+
+    def _checked(self, wrong: list[str], render: bool) -> None:
+        if not wrong:
+            return
+        log.warning(
+            "the quick renderer disagrees with a whole build on %s: rendering whole notes "
+            "instead (right, but slower on a big vault; please report it)",
+            ", ".join(wrong),
+        )
+        self.live.fallback = True
+        if render:
+            self.writer.write(self.live.render())
+            self.want_graph()  # it may have been drawn with the quick timelines
 
     def new_day(self) -> None:
         """Work the due actions out again when the date has changed."""
@@ -258,7 +261,8 @@ class Rebuilder:
 
     def draw_graph(self) -> None:
         """Write a finished drawing of the graph; start the next one if it is wanted."""
-        drawn = self.graph.take()
+        ended = self.graph.take()
+        drawn = ended.data if ended is not None else None
         if drawn is not None:
             self.counts.graphs += 1
             self.last_cycle = time.monotonic()
@@ -270,8 +274,9 @@ class Rebuilder:
             self.graph.start(live.vault, people if self.fork else dict(people), live.today)
 
     def busy(self) -> bool:
-        """Give whether a drawing or a write is still to come."""
-        return bool(self.graph.running or self.graph.wanted or self.writer.unwritten)
+        """Give whether a drawing, the check or a write is still to come."""
+        graph = self.graph.running or self.graph.wanted
+        return bool(graph or self.checking.running or self.writer.unwritten)
 
     def record(self, now: float) -> None:
         """After a while with nothing to do, record the build: a `vaultkit build` by cron
@@ -370,46 +375,51 @@ class Writer:
         return self.write(dict(self.unwritten)) if self.unwritten else []
 
 
-class GraphJob:
-    """One drawing of the Referral Graph note at a time, in a child process or a thread."""
+@dataclass(frozen=True)
+class Ended:
+    """What a background job gave when it ended: its bytes, or None if it failed."""
 
-    def __init__(self, fork: bool, done: Callable[[], None]) -> None:
+    data: bytes | None
+
+
+class ChildJob:
+    """One piece of background work at a time, giving bytes: in a forked child (which has
+    the process as it was at the fork and a core of its own), or else in a thread."""
+
+    def __init__(self, what: str, fork: bool, done: Callable[[], None]) -> None:
+        self.what = what  # for the log: "drawing the referral graph"
         self.fork = fork
-        self.done = done  # called, on another thread, when a drawing ends
-        self.wanted = False
+        self.done = done  # called, on another thread, when the work ends
         self.running = False
         self._pid = 0
         self._result: bytes | None = None
         self._worker: threading.Thread | None = None
 
-    def take(self) -> bytes | None:
-        """Give the bytes of a drawing that has ended since the last call, if any."""
+    def take(self) -> Ended | None:
+        """Give what the work gave, once, when it has ended since the last call."""
         if not self.running or self._worker is None or self._worker.is_alive():
             return None
         self.running = False
         result, self._result = self._result, None
-        return result
+        return Ended(result)
 
-    def start(self, vault: Vault, people: Mapping[str, Person], today: date) -> None:
-        """Start drawing this vault's graph (unless `fork`, the caller must leave the vault
-        and the people as they are until the drawing ends)."""
-        from vaultkit.render.graph import render_graph
-
-        self.wanted, self.running = False, True
+    def run(self, work: Callable[[], bytes]) -> None:
+        """Start the work (without `fork`, the caller must leave what it reads as it is
+        until the work ends)."""
+        self.running, self._result = True, None
         if not self.fork:
-            draw = lambda: render_graph(vault, people, today)  # noqa: E731
-            self._worker = threading.Thread(target=self._draw, args=(draw,), daemon=True)
+            self._worker = threading.Thread(target=self._in_thread, args=(work,), daemon=True)
             self._worker.start()
             return
         read_end, write_end = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the child: draw, hand the bytes over, and leave without cleaning up
+        if pid == 0:  # the child: work, hand the bytes over, and leave without cleaning up
             try:
                 os.close(read_end)
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 os.nice(10)  # background work: the next save's rebuild comes first
-                view = memoryview(render_graph(vault, people, today))
+                view = memoryview(work())
                 while view:
                     view = view[os.write(write_end, view) :]
                 os._exit(0)
@@ -420,11 +430,11 @@ class GraphJob:
         self._worker = threading.Thread(target=self._collect, args=(pid, read_end), daemon=True)
         self._worker.start()
 
-    def _draw(self, draw: Callable[[], bytes]) -> None:
+    def _in_thread(self, work: Callable[[], bytes]) -> None:
         try:
-            self._result = draw()
+            self._result = work()
         except Exception:
-            log.exception("drawing the referral graph failed")
+            log.exception("%s failed", self.what)
         self.done()
 
     def _collect(self, pid: int, fd: int) -> None:
@@ -437,18 +447,37 @@ class GraphJob:
         if os.waitstatus_to_exitcode(status) == 0:
             self._result = b"".join(chunks)
         elif not cancelled:
-            log.warning("drawing the referral graph failed (exit status %d)", status)
+            log.warning("%s failed (exit status %d)", self.what, status)
         self.done()
 
     def cancel(self) -> None:
-        """Stop the drawing under way, if any (the watcher is stopping)."""
-        self.wanted = False
+        """Stop the work under way, if any (the watcher is stopping)."""
         pid, self._pid = self._pid, 0
         if pid:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         if self._worker is not None:
             self._worker.join(timeout=10)
+
+
+class GraphJob(ChildJob):
+    """One drawing of the Referral Graph note at a time; one asked for (`wanted`) while
+    another is under way starts when that one ends."""
+
+    def __init__(self, fork: bool, done: Callable[[], None]) -> None:
+        super().__init__("drawing the referral graph", fork, done)
+        self.wanted = False
+
+    def start(self, vault: Vault, people: Mapping[str, Person], today: date) -> None:
+        """Start drawing this vault's graph."""
+        from vaultkit.render.graph import render_graph
+
+        self.wanted = False
+        self.run(lambda: render_graph(vault, people, today))
+
+    def cancel(self) -> None:
+        self.wanted = False
+        super().cancel()
 
 
 def tune_memory() -> None:

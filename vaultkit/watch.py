@@ -199,6 +199,7 @@ class Watcher:
             self._thread.join()
         self._stop_observer()
         self.rebuild.graph.cancel()
+        self.rebuild.checking.cancel()
         for name in WATCHDOG_LOGS:
             logging.getLogger(name).removeHandler(self._log_hook)
         if hasattr(self.rebuild, "live"):
@@ -355,6 +356,7 @@ class Watcher:
         try:
             self._supervise()
             rebuild = self.rebuild
+            rebuild.take_check()
             rebuild.draw_graph()
             rebuild.writer.retry()
             rebuild.new_day()
