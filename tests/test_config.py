@@ -83,3 +83,48 @@ def test_build_refuses_a_cache_folder_outside_the_vault_and_writes_nothing(
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["vault"]  # no ../cache
     assert not (root / "CRM").exists()
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("folder", ".obsidian"), ("folder", "CRM/.hidden"), ("folder", ".git"), ("index", ".Index")],
+)
+def test_a_hidden_output_path_is_refused_by_every_command(
+    tmp_path: Path, make_vault: MakeVault, setting: str, value: str
+) -> None:
+    root = make_vault(
+        tmp_path / "vault",
+        {
+            "People/Ann.md": note("type: contact\n"),
+            "vaultkit.toml": f'[output]\n{setting} = "{value}"\n',
+        },
+    )
+    for command in ("build", "check"):
+        result = CliRunner().invoke(cli, [command, str(root)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f"vaultkit: error: vaultkit.toml:2: output.{setting} must not be hidden (a name "
+            f"starting with `.`), not '{value}': Obsidian shows no hidden file or folder\n"
+        )
+    assert not (root / value).exists()
+
+
+@pytest.mark.parametrize("folder", [".", "./", "./CRM", "CRM/."])
+def test_an_output_folder_with_dots_is_the_folder_they_name(
+    tmp_path: Path, make_vault: MakeVault, folder: str
+) -> None:
+    root = make_vault(
+        tmp_path / "vault",
+        {
+            "People/Ann.md": note("type: contact\n"),
+            "vaultkit.toml": f'[output]\nfolder = "{folder}"\n',
+        },
+    )
+    where = "" if folder in (".", "./") else "CRM/"
+    assert load_config(root).output.path("X") == f"{where}X.md"
+    first = CliRunner().invoke(cli, ["build", str(root), "--today", "2026-11-25"])
+    assert first.exit_code == 0, first.output
+    assert (root / f"{where}CRM Index.md").is_file()
+    again = CliRunner().invoke(cli, ["index", str(root), "--json"])
+    assert again.exit_code == 0
+    assert "CRM Index" not in again.stdout  # a generated note is never read as one of yours

@@ -205,7 +205,19 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
     }
     for key, value in out_values.items():
         # A leading / means the vault root.
-        _inside(value.strip("/"), f"output.{key}", path, line_of(text, "output", key))
+        line = line_of(text, "output", key)
+        _inside(value.strip("/"), f"output.{key}", path, line)
+        # `./CRM` is `CRM`, and `.` the vault root: the paths compared with a scan's.
+        parts = [p for p in value.replace("\\", "/").split("/") if p not in ("", ".")]
+        if any(p.startswith(".") for p in parts):
+            raise ConfigError(
+                f"output.{key} must not be hidden (a name starting with `.`), not {value!r}: "
+                "Obsidian shows no hidden file or folder",
+                path,
+                line,
+            )
+        if key == "folder":
+            out_values[key] = "/".join(parts)
     output = replace(OutputConfig(), **out_values)
     if len(set(output.paths())) != 3:
         raise ConfigError("output.index, output.due and output.graph must differ", path)
