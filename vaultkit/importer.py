@@ -6,9 +6,11 @@ person the vault already has (same name, alias or email, compared case-insensiti
 in NFC) or that an earlier row already gave. Notes are created whole, never over an
 existing file (newfiles.create_files).
 
-A row is malformed (left out) when it cannot make a note; a value a reader had to leave
-out of a note it still makes (an impossible date, say) is a warning on that row, given
-with the result only when the row's note is created.
+A row is malformed (left out) when it cannot make a note, or would make one vaultkit
+could not read back (front-matter over yamlfm's limit, a file over the vault's
+limits.max_file_bytes). A value a reader had to leave out of a note it still makes (an
+impossible date, say) is a warning on that row, given with the result only when the
+row's note is created.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from vaultkit.model import SENIORITIES, SOURCES
 from vaultkit.newfiles import create_files, link_text, safe_name
 from vaultkit.vault import FileStat, Vault, conflict_copies
 from vaultkit.workflow import kind_folder
+from vaultkit.yamlfm import MAX_FRONT_MATTER_CHARS
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PLAIN = re.compile(r"[^\W\d_][\w .@&()'+,-]*")
@@ -135,9 +138,9 @@ _ORDER = (
 )
 
 
-def contact_text(values: Mapping[str, Any], imported: str) -> str:
-    """Give the note text for one imported contact's fields."""
-    lines = ["---", "type: contact"]
+def front_matter(values: Mapping[str, Any]) -> str:
+    """Give the front-matter text (between the `---` lines) for one imported contact's fields."""
+    lines = ["type: contact"]
     for key in _ORDER:
         value = values.get(key)
         if not value:
@@ -147,10 +150,39 @@ def contact_text(values: Mapping[str, Any], imported: str) -> str:
             lines += [f"  - {yaml_scalar(v)}" for v in value]
         else:
             lines.append(f"{key}: {yaml_scalar(value)}")
-    lines += ["---", imported]
+    return "\n".join(lines) + "\n"
+
+
+def contact_text(values: Mapping[str, Any], imported: str) -> str:
+    """Give the note text for one imported contact's fields."""
+    lines = ["---", front_matter(values) + "---", imported]
     if values.get("notes"):
         lines += ["", "## Notes", "", values["notes"].replace("\r\n", "\n")]
     return "\n".join(lines) + "\n"
+
+
+def too_large(values: Mapping[str, Any], data: bytes, max_bytes: int) -> str | None:
+    """Give why a contact's note would be too large for vaultkit to read back, or None.
+
+    A note vaultkit writes must be one it can read: the same limits as the reader
+    (yamlfm's front-matter limit, the vault's limits.max_file_bytes), so that a long
+    cell never becomes a note reported as unreadable on every build."""
+    longest = max(
+        (k for k in values if values[k]), key=lambda k: len(str(values[k])), default="name"
+    )
+    hint = f" (its {longest} is {len(str(values[longest])):,} characters)"
+    front = len(front_matter(values))
+    if front > MAX_FRONT_MATTER_CHARS:
+        return (
+            f"its front-matter would be {front:,} characters, over the "
+            f"{MAX_FRONT_MATTER_CHARS:,} vaultkit reads{hint}"
+        )
+    if len(data) > max_bytes:
+        return (
+            f"its note would be {len(data):,} bytes, over the vault's {max_bytes:,}-byte "
+            f"limit (limits.max_file_bytes){hint}"
+        )
+    return None
 
 
 def name_of(values: Mapping[str, Any]) -> str:
@@ -218,7 +250,7 @@ def import_rows(
     folder = kind_folder(vault.root, vault.config, "contact")
     bad = list(malformed)
     skipped: list[Problem] = []
-    planned: list[tuple[Created, str]] = []
+    planned: list[tuple[Created, bytes]] = []
     imported = f"Imported from {label} on {today.isoformat()}."
     warned: dict[int, list[RowWarning]] = {}
     for row in rows:
@@ -251,11 +283,16 @@ def import_rows(
             values["org"] = link_text(known.orgs[name_key(org)])
         values["referred_by"] = [link_text(n) for n in values.get("referred_by", [])]
         values["created"] = today.isoformat()
+        data = contact_text(values, imported).encode("utf-8")
+        why = too_large(values, data, vault.config.max_file_bytes)
+        if why:
+            bad.append(Problem(row.line, name, why))
+            continue
         rel = f"{folder}/{stem}.md" if folder else f"{stem}.md"
         for key in keys:
             known.people.setdefault(key, f"row {row.line} of this file")
         known.notes[name_key(stem)] = rel
-        planned.append((Created(row.line, name, rel), contact_text(values, imported)))
+        planned.append((Created(row.line, name, rel), data))
         warned[row.line] = [RowWarning(row.line, name, f, why) for f, why in row.warnings]
     # A name a sync tool would take for a copy of another note would never be read.
     stats = [FileStat(n.path, 0, 0) for n in vault.notes]
@@ -273,7 +310,7 @@ def import_rows(
         else:
             keep.append((created, text))
     if not dry_run:
-        existed = set(create_files(vault.root, [(c.path, t.encode("utf-8")) for c, t in keep]))
+        existed = set(create_files(vault.root, [(c.path, t) for c, t in keep]))
         skipped += [
             Problem(c.line, c.name, f"{c.path} appeared meanwhile")
             for c, _ in keep

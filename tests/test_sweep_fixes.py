@@ -1,0 +1,114 @@
+"""Fixes from a review sweep: imports that made unreadable notes, CSV rows of the wrong
+width, `init` and `.gitignore`, unwritable folders, and `new meeting --with` a non-person."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import write_vault as write
+
+from vaultkit.build import read
+from vaultkit.cli import cli
+from vaultkit.yamlfm import MAX_FRONT_MATTER_CHARS
+
+TODAY = "2026-03-20"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    """Give an initialised vault with one contact and one organisation."""
+    root = tmp_path / "v"
+    assert run("init", str(root)).exit_code == 0
+    return write(
+        root,
+        {
+            "People/Bob Stone.md": "---\ntype: contact\n---\n",
+            "Orgs/Acme Health.md": "---\ntype: org\n---\n",
+        },
+    )
+
+
+def do_import(root: Path, kind: str, path: Path, *extra: str) -> Result:
+    return run("import", kind, str(path), "--vault", str(root), "--today", TODAY, *extra)
+
+
+def files_of(root: Path) -> list[str]:
+    """Give every file and folder under `root`, cache left out, as sorted vault paths."""
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if ".vaultkit" not in p.relative_to(root).parts
+    )
+
+
+def problems_of(root: Path) -> list[str]:
+    """Give the problems vaultkit finds reading the vault (the notes it cannot read)."""
+    return [f"{p.path}: {p.message}" for n in read(root).notes for p in n.problems]
+
+
+# --- A. an import never writes a note vaultkit cannot read --------------------------
+
+
+def test_a_csv_cell_too_long_for_front_matter_is_a_malformed_row(
+    vault: Path, tmp_path: Path
+) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "name,role\nAnn Lee," + "x" * 100_000 + "\nBo Ray,Engineer\n", encoding="utf-8"
+    )
+    result = do_import(vault, "csv", people)
+    assert result.exit_code == 0, result.output
+    assert "1 created, 0 skipped (already known), 1 malformed" in result.stdout
+    assert f"{people}: malformed line 2, Ann Lee: " in result.stderr
+    assert f"over the {MAX_FRONT_MATTER_CHARS:,}" in result.stderr and "role" in result.stderr
+    assert not (vault / "People/Ann Lee.md").exists()
+    assert (vault / "People/Bo Ray.md").exists()
+    assert problems_of(vault) == []
+
+
+def test_a_vcard_note_over_the_vaults_file_limit_is_a_malformed_card(
+    vault: Path, tmp_path: Path
+) -> None:
+    cards = tmp_path / "big.vcf"
+    cards.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cy Dee\r\nNOTE:"
+        + "y" * 2_100_000
+        + "\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Di Eve\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    result = do_import(vault, "vcard", cards)
+    assert result.exit_code == 0, result.output
+    assert "1 created, 0 skipped (already known), 1 malformed" in result.stdout
+    assert f"{cards}: malformed line 1, Cy Dee: " in result.stderr
+    assert "2,000,000-byte limit (limits.max_file_bytes)" in result.stderr
+    assert not (vault / "People/Cy Dee.md").exists()
+    assert (vault / "People/Di Eve.md").exists()
+    assert problems_of(vault) == []
+
+
+def test_an_import_follows_the_vaults_own_file_limit(vault: Path, tmp_path: Path) -> None:
+    toml = vault / "vaultkit.toml"
+    toml.write_text(
+        toml.read_text().replace("max_file_bytes = 2_000_000", "max_file_bytes = 5_000")
+    )
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "name,notes\nAnn Lee," + "n" * 6_000 + "\nBo Ray," + "n" * 3_000 + "\n",
+        encoding="utf-8",
+    )
+    dry = do_import(vault, "csv", people, "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    malformed = json.loads(dry.stdout)["malformed"]
+    assert [(m["line"], m["name"]) for m in malformed] == [(2, "Ann Lee")]
+    assert "5,000-byte limit" in malformed[0]["reason"]
+    result = do_import(vault, "csv", people)
+    assert "1 created, 0 skipped (already known), 1 malformed" in result.stdout
+    assert not (vault / "People/Ann Lee.md").exists()
+    assert problems_of(vault) == []
