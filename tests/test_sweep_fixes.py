@@ -3,6 +3,7 @@ width, `init` and `.gitignore`, unwritable folders, and `new meeting --with` a n
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -111,4 +112,48 @@ def test_an_import_follows_the_vaults_own_file_limit(vault: Path, tmp_path: Path
     result = do_import(vault, "csv", people)
     assert "1 created, 0 skipped (already known), 1 malformed" in result.stdout
     assert not (vault / "People/Ann Lee.md").exists()
+    assert problems_of(vault) == []
+
+
+# --- B. CSV rows of the wrong width, cells over csv's field limit ----------------
+
+
+def test_a_csv_row_with_fewer_fields_than_the_header_is_malformed(
+    vault: Path, tmp_path: Path
+) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "name,role,email\nAnn Lee,Designer\nBo Ray,Engineer,bo@example.org\n"
+        "Cy Dee,Analyst,cy@example.org,extra\n",
+        encoding="utf-8",
+    )
+    result = do_import(vault, "csv", people)
+    assert result.exit_code == 0, result.output
+    assert "1 created, 0 skipped (already known), 2 malformed" in result.stdout
+    assert f"{people}: malformed line 2: has 2 fields; the header has 3\n" in result.stderr
+    assert f"{people}: malformed line 4: has 4 fields; the header has 3\n" in result.stderr
+    assert not (vault / "People/Ann Lee.md").exists()
+    assert (vault / "People/Bo Ray.md").exists()
+
+
+def test_a_csv_cell_over_pythons_field_limit_is_one_malformed_row(
+    vault: Path, tmp_path: Path
+) -> None:
+    limit = csv.field_size_limit()
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "name,role,notes\n"
+        f'Ann Lee,"{"x" * 140_000}",\n'
+        f'Bo Ray,Engineer,"{"long notes " * 15_000}"\n'
+        "Cy Dee,Analyst,\n",
+        encoding="utf-8",
+    )
+    result = do_import(vault, "csv", people)
+    assert result.exit_code == 0, result.output
+    assert "2 created, 0 skipped (already known), 1 malformed" in result.stdout
+    assert f"{people}: malformed line 2, Ann Lee: its front-matter would be" in result.stderr
+    # A cell over csv's own limit is read whole: notes that long belong in the body.
+    assert ("long notes " * 15_000).strip() in (vault / "People/Bo Ray.md").read_text()
+    assert (vault / "People/Cy Dee.md").exists()
+    assert csv.field_size_limit() == limit  # the reader's limit is the caller's again
     assert problems_of(vault) == []

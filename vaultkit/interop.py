@@ -13,6 +13,7 @@ A file is UTF-8, or the encoding its byte-order mark names: Excel's "CSV UTF-8"
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import os
@@ -120,8 +121,27 @@ def decode(data: bytes) -> str:
     return text
 
 
+@contextlib.contextmanager
+def _cells_up_to(text: str) -> Iterator[None]:
+    """Let csv read cells as long as `text` inside the block, then put its limit back."""
+    # csv stops at a cell over 131,072 characters, which would stop the whole import
+    # at one long cell; read whole, the row is judged alone (importer.too_large). The
+    # limit is the whole process's, hence put back.
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, min(len(text) + 1, 2**31 - 1)))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
 def _records(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """Give (line the record starts on, cells) for each CSV record, blank lines skipped."""
+    with _cells_up_to(text):  # all read at once, so the limit is raised only meanwhile
+        return iter(list(_each_record(text, delimiter)))
+
+
+def _each_record(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     while True:
         start = reader.line_num + 1
@@ -247,7 +267,8 @@ def delimiter_of(text: str) -> str:
     its header line into the most columns; on a tie the one least likely in plain text
     (a tab, then a semicolon), so `Name<tab>City, State` is two columns."""
     header = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: len(next(csv.reader([header], delimiter=d), [])) for d in DELIMITERS}
+    with _cells_up_to(header):
+        counts = {d: len(next(csv.reader([header], delimiter=d), [])) for d in DELIMITERS}
     return max(DELIMITERS, key=lambda d: counts[d])  # max keeps the first of a tie
 
 
@@ -264,12 +285,12 @@ def read_csv(
     rows: list[Row] = []
     bad: list[Problem] = []
     for line, cells in records:
-        if len(cells) > len(header):
+        if len(cells) != len(header):
             bad.append(Problem(line, "", f"has {len(cells)} fields; the header has {len(header)}"))
             continue
         values: dict[str, Any] = {}
         for i, target in sorted(columns.items()):
-            cell = cells[i].strip() if i < len(cells) else ""
+            cell = cells[i].strip()
             if not cell:
                 continue
             if target in LIST_FIELDS:
