@@ -19,6 +19,7 @@ Decisions:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -33,6 +34,7 @@ from typing import Any
 import yaml
 
 from vaultkit.errors import EditRefusedError
+from vaultkit.yamlfm import FrontMatterError, read_fields_slow
 
 _STR = "tag:yaml.org,2002:str"
 # The validating loader keeps timestamps as strings, so dates compare as written.
@@ -47,6 +49,7 @@ _LOADER.yaml_implicit_resolvers = _PURE_LOADER.yaml_implicit_resolvers = {
 _RESOLVE: Any = yaml.resolver.Resolver().resolve
 
 _FENCE = re.compile(r"---[ \t]*")
+_CLOSE = re.compile(r"(?:---|\.\.\.)[ \t]*")  # YAML's document end closes it too
 _KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _BLANK_OR_COMMENT = re.compile(r"[ \t]*(?:#.*)?")
 _COL0_ITEM = re.compile(r"-(?:[ \t]|$)")
@@ -127,7 +130,7 @@ def _read(text: str, key: str) -> _Doc:
     if not lines or not _FENCE.fullmatch(_strip(lines[0])):
         return _Doc(bom, "---" + nl, [], "---" + nl, rest, nl)
     for i in range(1, len(lines)):
-        if _FENCE.fullmatch(_strip(lines[i])):
+        if _CLOSE.fullmatch(_strip(lines[i])):
             doc = _Doc(bom, lines[0], lines[1:i], lines[i], "".join(lines[i + 1 :]), nl)
             if _ODD_BREAK.search("".join(doc.lines)):
                 # YAML would see line breaks that this line-based editor does not.
@@ -141,6 +144,12 @@ def _load(lines: list[str], key: str) -> dict[Any, Any]:
     try:
         data = yaml.load("".join(lines), Loader=_LOADER)
     except yaml.YAMLError as exc:
+        # Said as `check` says it: an unclosed quote is named where it opens, not at
+        # the end of the front-matter where YAML notices it.
+        try:
+            read_fields_slow("".join(lines), 0)
+        except FrontMatterError as said:
+            raise _refuse(key, f"the {said}", said.line) from exc
         mark = getattr(exc, "problem_mark", None)
         why = f"the front-matter is not valid YAML: {getattr(exc, 'problem', None) or exc}"
         raise _refuse(key, why, None if mark is None else mark.line) from exc
@@ -467,21 +476,49 @@ def apply_edit(
                 "the note changed on disk while it was being edited; nothing was written",
                 path=str(path),
             )
-        _replace(real, new_data, stat.S_IMODE(os.stat(real).st_mode))
+        found = os.stat(real)
+        _refuse_unsafe(found, str(path))
+        _replace(real, new_data, found)
     except OSError as exc:
         raise EditRefusedError(f"cannot write the note ({exc.strerror})", path=str(path)) from exc
     return True
 
 
-def _replace(path: Path, data: bytes, mode: int) -> None:
-    """Put `data` at `path` atomically: a synced temp file beside it, renamed over it."""
+def _refuse_unsafe(found: os.stat_result, path: str) -> None:
+    """Refuse a note that the rename of an atomic write would wrong: one marked read-only
+    (a rename needs only the folder's permission, so it would not be asked), and one with
+    other hard links (they would keep the old text)."""
+    if not found.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise EditRefusedError(
+            "the note is read-only; nothing was written (make it writable to let vaultkit "
+            "edit it)",
+            path=path,
+        )
+    if found.st_nlink > 1:
+        raise EditRefusedError(
+            f"the note has {found.st_nlink} hard links, which an edit would split (the "
+            "others would keep the old text); nothing was written",
+            path=path,
+        )
+
+
+def _replace(path: Path, data: bytes, found: os.stat_result) -> None:
+    """Put `data` at `path` atomically: a synced temp file beside it, renamed over it,
+    with the mode (and, where allowed, the owner) the file had."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
+        os.chmod(tmp, stat.S_IMODE(found.st_mode))
+        if hasattr(os, "chown"):
+            tmp_stat = os.stat(tmp)
+            if (tmp_stat.st_uid, tmp_stat.st_gid) != (found.st_uid, found.st_gid):
+                # Only root may give a file away: a note of another user's, edited as
+                # root, stays theirs. Anyone else keeps what the file system allows.
+                with contextlib.suppress(OSError):
+                    os.chown(tmp, found.st_uid, found.st_gid)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -64,6 +64,10 @@ class Resolver:
             self._memo[memo_key] = note
         return note
 
+    def candidates(self, target: str) -> list[Note]:
+        """Give every note a link to `target` could mean, before the tie-break picks one."""
+        return list(self._candidates(name_key(target)))
+
     def _candidates(self, key: str) -> list[Note]:
         if not key:
             return []

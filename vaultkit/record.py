@@ -32,16 +32,17 @@ from pathlib import Path
 from vaultkit.build import read
 from vaultkit.edit import append_to_list, apply_edit, set_scalar
 from vaultkit.errors import EditRefusedError, NotFoundError, UsageError
-from vaultkit.model import Note
-from vaultkit.parse import parse_text
+from vaultkit.model import Note, Problem
+from vaultkit.parse import FIRST_YEAR, LAST_YEAR, parse_text
 from vaultkit.rules import Action, due_actions, join_names, open_tasks
 from vaultkit.timeline import people
-from vaultkit.vault import Vault
+from vaultkit.vault import Vault, was_read
 from vaultkit.workflow import new_contact
 
 LOG_WHATS = ("outreach", "reply", "thanked", "reported-back")
 MIN_ID_PREFIX = 4
 _OPEN_TASK = re.compile(r"([ \t]*[-*+] \[) (\] )")
+_BLOCK_ID = re.compile(r"[ \t]*( \^[A-Za-z0-9-]+)[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,9 @@ def done(
     The actions are those of the vault as of `today`; the day recorded is `day`,
     else `today`.
     """
+    when = _day_to_record(day or today)
     vault = read(root)
     action = find_action(due_actions(vault, people(vault, today), today), wanted)
-    when = day or today
     rule = action.rule
     if rule in ("follow_up", "no_answer", "referral", "keep_in_touch"):
         return _outreach(vault, _note(vault, action.subject_path), when)
@@ -125,28 +126,67 @@ def log(
     """
     if what not in LOG_WHATS:
         raise UsageError(f"{what!r} is not one of {', '.join(LOG_WHATS)}")
+    when = _day_to_record(day or today)
     vault = read(root)
-    note = vault.resolve(name.strip())
-    if note is None or note.kind != "contact":
-        what_is = "no note" if note is None else f"{note.path} is not a contact"
-        raise NotFoundError(f"no person called {name!r} ({what_is})")
-    when = day or today
+    note = _person(vault, name.strip(), what)
     if what == "outreach":
         return _outreach(vault, note, when)
     if what == "reply":
         return _set(vault, note, "replied", when)
     person = people(vault, today)[note.path]
+    # Only a meeting with a date can be the latest: an undated one (or one whose date
+    # is not a real day) might be years old.
     past = [
         m
         for m in person.meetings
         if m.meeting is not None
         and m.meeting.effective_status(today) == "done"
-        and (m.meeting.date is None or m.meeting.date <= today)
+        and m.meeting.date is not None
+        and m.meeting.date <= today
     ]
     if not past:
-        raise NotFoundError(f"{note.name} has no past meeting to record {what} on")
+        raise NotFoundError(f"{note.name} has no past meeting with a date to record {what} on")
+    latest = max(past, key=lambda m: (m.meeting.date, m.path))  # type: ignore[union-attr]
     field = "thanked" if what == "thanked" else "reported_back"
-    return _set(vault, past[-1], field, when)
+    return _set(vault, latest, field, when)
+
+
+def _day_to_record(day: date) -> date:
+    """Give `day`, refusing one a note could not hold (see parse.FIRST_YEAR)."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise UsageError(
+            f"{day.isoformat()} is outside the years {FIRST_YEAR}–{LAST_YEAR}; nothing was written"
+        )
+    return day
+
+
+def _person(vault: Vault, name: str, what: str) -> Note:
+    """Give the one contact note `name` means, refusing a name that several notes share."""
+    found = vault.resolver.candidates(name)
+    if len(found) > 1:
+        paths = ", ".join(n.path for n in found)
+        example = found[0].path.removesuffix(".md")
+        raise UsageError(
+            f"{name!r} names {len(found)} notes ({paths}): say which by its path, as in "
+            f"`vaultkit log '{example}' {what}`"
+        )
+    note = found[0] if found else None
+    unread = _unread(note) if note is not None else None
+    if note is not None and unread is not None:
+        # Its kind is unknown, so "not a contact" would mislead: say why it was not read.
+        raise EditRefusedError(f"nothing can be recorded in it: {unread.message}", note.path)
+    if note is None or note.kind != "contact":
+        what_is = "no note" if note is None else f"{note.path} is not a contact"
+        raise NotFoundError(f"no person called {name!r} ({what_is})")
+    return note
+
+
+def _unread(note: Note) -> Problem | None:
+    """Give the problem that kept a note's text from being read, if one did."""
+    return next(
+        (p for p in note.problems if p.code == "encoding" or (not was_read(note) and not p.line)),
+        None,
+    )
 
 
 def _note(vault: Vault, path: str | None) -> Note:
@@ -161,13 +201,14 @@ def _key(vault: Vault, note: Note, canonical: str) -> str:
     text = _read_text(vault.root / note.path)
     front = _front(text)
     for alias, target in sorted(vault.config.field_aliases.items()):
-        if (
-            target == canonical
-            and re.search(rf"(?m)^{re.escape(alias)}[ \t]*:", front)
-            and not (re.search(rf"(?m)^{re.escape(canonical)}[ \t]*:", front))
-        ):
+        if target == canonical and _written(front, alias) and not _written(front, canonical):
             return alias
     return canonical
+
+
+def _written(front: str, key: str) -> bool:
+    """Give whether front-matter text sets `key` at its top level, plain or quoted."""
+    return re.search(rf"""(?m)^(["']?){re.escape(key)}\1[ \t]*:""", front) is not None
 
 
 def _front(text: str) -> str:
@@ -202,15 +243,28 @@ def _outreach(vault: Vault, note: Note, when: date) -> Recorded:
 def _set(vault: Vault, note: Note, field: str, when: date) -> Recorded:
     record = note.contact if field == "replied" else note.meeting
     current = getattr(record, field, None)
-    if isinstance(current, date) and current != when and (field != "replied" or when < current):
+    key = _key(vault, note, field)
+    what = key.replace("_", " ")
+    if current is None:
+        # What the note holds there, if it is not a date, is the user's: never written over.
+        held = next((p for p in note.problems if p.field in (field, key)), None)
+        if held is not None:
+            raise EditRefusedError(
+                f"{key} holds something that is not a date ({held.message}); nothing was "
+                "written (edit the note to change it)",
+                note.path,
+                held.line,
+            )
+    elif current == when:  # a time of day written with it stays
+        return Recorded(note.path, key, when, False, what=what)
+    elif field != "replied" or when < current:
         later = " a later day" if field == "replied" else ""
         raise UsageError(
             f"{field} is already{later} {current} in {note.path}; nothing was written "
             "(edit the note to change it)"
         )
-    key = _key(vault, note, field)
     changed = _edit(vault, note, lambda text: set_scalar(text, key, when.isoformat()))
-    return Recorded(note.path, key, when, changed, what=key.replace("_", " "))
+    return Recorded(note.path, key, when, changed, what=what)
 
 
 def _tick(vault: Vault, note: Note, action: Action, when: date) -> Recorded:
@@ -230,11 +284,17 @@ def _tick(vault: Vault, note: Note, action: Action, when: date) -> Recorded:
         line = lines[task.line - 1]
         eol = "\r\n" if line.endswith("\r\n") else "\n" if line.endswith("\n") else ""
         content = line[: len(line) - len(eol)]
+        bom = "\ufeff" if task.line == 1 and content.startswith("\ufeff") else ""
+        content = content[len(bom) :]
         match = _OPEN_TASK.match(content)
         if match is None:
             raise EditRefusedError("the task's line is not a `- [ ]` line", line=task.line)
         ticked = content[: match.end(1)] + "x" + content[match.end(1) + 1 :]
-        lines[task.line - 1] = ticked.rstrip(" \t") + f" ✅ {when.isoformat()}{eol}"
+        # Obsidian's block id (`^abc123`) must stay last on the line, or links to it break.
+        block = _BLOCK_ID.search(ticked)
+        block_id = block.group(1) if block else ""
+        ticked = ticked[: block.start()] if block else ticked.rstrip(" \t")
+        lines[task.line - 1] = f"{bom}{ticked} ✅ {when.isoformat()}{block_id}{eol}"
         return "".join(lines)
 
     changed = _edit(vault, note, change)
@@ -244,6 +304,13 @@ def _tick(vault: Vault, note: Note, action: Action, when: date) -> Recorded:
 def _create_referral(vault: Vault, action: Action, when: date) -> Recorded:
     meeting = _note(vault, action.meeting)
     m = meeting.meeting
+    for link in m.referrals if m is not None else ():
+        if link.shown == action.subject and "/" in link.target:
+            # A new note in the people folder is not what [[folder/Name]] points to.
+            raise UsageError(
+                f"the link [[{link.target}]] names a folder: make the note at "
+                f"{link.target}.md yourself, or link to [[{action.subject}]]"
+            )
     by: list[str] = []
     for link in m.with_ if m is not None else ():
         target = vault.resolve(link, meeting)

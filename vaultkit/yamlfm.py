@@ -525,5 +525,6 @@ def read_fields(text: str, first_line: int = 2) -> dict[str, Field]:
 
 
 def read_fields_slow(text: str, first_line: int = 2) -> dict[str, Field]:
-    """Give the fields as the full PyYAML parser reads them (for tests of the fast path)."""
+    """Give the fields as the full PyYAML parser reads them (the fast path's reference, and
+    what explains front-matter that edit.py cannot load)."""
     return _full(text, first_line)
