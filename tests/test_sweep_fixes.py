@@ -157,3 +157,73 @@ def test_a_csv_cell_over_pythons_field_limit_is_one_malformed_row(
     assert (vault / "People/Cy Dee.md").exists()
     assert csv.field_size_limit() == limit  # the reader's limit is the caller's again
     assert problems_of(vault) == []
+
+
+# --- C. init and an existing .gitignore ------------------------------------------
+
+BLOCK = "# vaultkit's cache: rebuilt whenever it is missing\n.vaultkit/\n"
+
+
+def test_init_writes_through_a_gitignore_that_is_a_link(tmp_path: Path) -> None:
+    shared = write(tmp_path / "dotfiles", {"gitignore": "*.log\n"}) / "gitignore"
+    root = tmp_path / "v"
+    root.mkdir()
+    (root / ".gitignore").symlink_to(shared)
+    result = run("init", str(root))
+    assert result.exit_code == 0, result.output
+    assert "extended .gitignore" in result.stdout
+    assert (root / ".gitignore").is_symlink()
+    assert (root / ".gitignore").resolve() == shared.resolve()
+    assert shared.read_text() == "*.log\n" + BLOCK
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("*.log\r\n", "*.log\r\n" + BLOCK.replace("\n", "\r\n")),
+        ("*.log\r\nbuild/", "*.log\r\nbuild/\r\n" + BLOCK.replace("\n", "\r\n")),
+        ("*.log\nbuild/", "*.log\nbuild/\n" + BLOCK),
+    ],
+    ids=["crlf", "crlf-no-last-line-break", "lf-no-last-line-break"],
+)
+def test_init_extends_a_gitignore_in_its_own_line_endings(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    root = write(tmp_path / "v", {".gitignore": old})
+    assert run("init", str(root)).exit_code == 0
+    assert (root / ".gitignore").read_bytes() == new.encode()
+
+
+@pytest.mark.parametrize(
+    "gitignore",
+    [pytest.param(b"caf\xe9/\n", id="latin-1"), pytest.param(None, id="a-folder")],
+)
+def test_init_with_a_gitignore_it_cannot_read_writes_nothing(
+    tmp_path: Path, gitignore: bytes | None
+) -> None:
+    root = tmp_path / "v"
+    if gitignore is None:
+        (root / ".gitignore").mkdir(parents=True)
+    else:
+        write(root, {".gitignore": gitignore})
+    before = files_of(root)
+    result = run("init", str(root))
+    assert result.exit_code == 2
+    assert "cannot read .gitignore" in result.stderr and ".vaultkit/" in result.stderr
+    assert files_of(root) == before
+    # Once the .gitignore is put right, init is not refused for files of its own.
+    if gitignore is None:
+        (root / ".gitignore").rmdir()
+    else:
+        (root / ".gitignore").unlink()
+    assert run("init", str(root)).exit_code == 0
+
+
+def test_init_with_a_gitignore_link_to_nothing_writes_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "v"
+    root.mkdir()
+    (root / ".gitignore").symlink_to(tmp_path / "missing")
+    result = run("init", str(root))
+    assert result.exit_code == 2
+    assert f"a link to {tmp_path / 'missing'}, which does not exist" in result.stderr
+    assert files_of(root) == [".gitignore"] and not (tmp_path / "missing").exists()

@@ -8,8 +8,10 @@ vault's own template (in `Templates/`) keeps its layout, comments and extra fiel
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
@@ -20,7 +22,8 @@ from typing import Any
 
 from vaultkit.config import CONFIG_NAME, Config, OutputConfig, RulesConfig, load_config
 from vaultkit.edit import append_to_list, set_scalar
-from vaultkit.errors import EditRefusedError, UsageError
+from vaultkit.errors import EditRefusedError, UsageError, WriteError
+from vaultkit.io import atomic_write
 from vaultkit.links import name_key
 from vaultkit.newfiles import create_files, link_text, safe_name
 from vaultkit.vault import FileStat, Vault, conflict_copies, load_vault, resolve_root, scan
@@ -226,6 +229,7 @@ def init_vault(folder: str | os.PathLike[str]) -> InitResult:
             f"not initialising {root}: {', '.join(taken)} already exist(s); "
             "nothing was written (move them aside, or init another folder)"
         )
+    gitignore = _plan_gitignore(root, config.cache_folder)
     folders = [f for f in [*config.folders, TEMPLATES_FOLDER] if not (root / f).is_dir()]
     root.mkdir(parents=True, exist_ok=True)
     for rel in folders:
@@ -233,28 +237,64 @@ def init_vault(folder: str | os.PathLike[str]) -> InitResult:
     existed = create_files(root, [(rel, text.encode("utf-8")) for rel, text in files.items()])
     if existed:  # appeared between the check and the write: report, never overwrite
         raise UsageError(f"{', '.join(existed)} appeared while initialising; left as found")
-    gitignore = _gitignore(root, config.cache_folder)
-    return InitResult(root.resolve(), tuple(files), tuple(folders), gitignore)
+    _write_gitignore(root, gitignore)
+    return InitResult(root.resolve(), tuple(files), tuple(folders), gitignore.state)
 
 
-def _gitignore(root: Path, cache: str) -> str:
+@dataclass(frozen=True)
+class _Gitignore:
+    """What `init` does to .gitignore: the file to write (a link's target), its new
+    bytes (None: nothing to write), and "created", "extended" or "unchanged"."""
+
+    path: Path
+    data: bytes | None
+    state: str
+
+
+def _plan_gitignore(root: Path, cache: str) -> _Gitignore:
+    """Give what `init` will do to .gitignore, read before anything is written, so that
+    one that cannot be read stops `init` with nothing written; UsageError then."""
     line = cache.strip("/") + "/"
     path = root / ".gitignore"
     block = f"# vaultkit's cache: rebuilt whenever it is missing\n{line}\n"
     try:
         old = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        create_files(root, [(".gitignore", block.encode())])
-        return "created"
+    except FileNotFoundError as exc:
+        if not path.is_symlink():
+            return _Gitignore(path, block.encode(), "created")
+        raise UsageError(
+            f"cannot read .gitignore (a link to {os.readlink(path)}, which does not exist); "
+            f"add {line} to it",
+            str(path),
+        ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read .gitignore ({exc}); add {line} to it", str(path)) from exc
+    # A link (to a shared ignore file, say) is written through, not replaced.
+    real = Path(os.path.realpath(path))
     if any(raw.strip() in (line, line.rstrip("/"), "/" + line) for raw in old.splitlines()):
-        return "unchanged"
-    sep = "" if not old or old.endswith("\n") else "\n"
-    from vaultkit.io import atomic_write
+        return _Gitignore(real, None, "unchanged")
+    # The file's own line endings, as its first line has them: a CRLF file stays CRLF.
+    first = old.find("\n")
+    nl = "\r\n" if first > 0 and old[first - 1] == "\r" else "\n"
+    sep = "" if not old or old.endswith("\n") else nl
+    return _Gitignore(real, (old + sep + block.replace("\n", nl)).encode("utf-8"), "extended")
 
-    atomic_write(path, (old + sep + block).encode("utf-8"))
-    return "extended"
+
+def _write_gitignore(root: Path, plan: _Gitignore) -> None:
+    """Write the .gitignore `_plan_gitignore` planned; WriteError if it cannot be."""
+    if plan.data is None:
+        return
+    try:
+        if plan.state == "created":
+            if create_files(root, [(".gitignore", plan.data)]):
+                raise UsageError(".gitignore appeared while initialising; left as found")
+            return
+        mode = stat.S_IMODE(plan.path.stat().st_mode)
+        atomic_write(plan.path, plan.data)
+        with contextlib.suppress(OSError):
+            os.chmod(plan.path, mode)  # the file's own permissions, not a new file's
+    except OSError as exc:
+        raise WriteError(f"cannot write: {exc.strerror or exc}", str(plan.path)) from exc
 
 
 # --- new notes -------------------------------------------------------------------

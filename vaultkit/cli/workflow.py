@@ -72,8 +72,9 @@ def init(folder: str) -> None:
     Writes People/, Meetings/, Orgs/, Templates/ (contact, meeting and org notes
     that `vaultkit new` starts from), a vaultkit.toml listing every setting with its
     default, a .gitignore for the cache folder and a short "Start here" note.
-    Refuses, writing nothing, if any of those files exists already; an existing
-    .gitignore only gains the cache folder's line.
+    Refuses, writing nothing, if any of those files exists already, or if an
+    existing .gitignore cannot be read; one that can only gains the cache folder's
+    line (in its own line endings, through a link if it is one).
     """
     result = workflow.init_vault(folder)
     for rel in result.folders:
