@@ -241,7 +241,11 @@ def test_a_ticked_task_keeps_its_block_id_last(tmp_path: Path) -> None:
         tmp_path / "v",
         {"People/Ann.md": fm("type: contact", "- [ ] Send Ann the deck ^deck-1 \n- [ ] Other\n")},
     )
-    result = done(root, action_id(root, "task", "Ann", "Send"))
+    wanted = action_id(root, "task", "Ann", "Send")
+    due = run("due", str(root), "--json", "--today", TODAY)
+    # The block id names the line; the action's text is what to do.
+    assert "Send Ann the deck" in [a["title"] for a in json.loads(due.stdout)]
+    result = done(root, wanted)
     assert result.exit_code == 0, result.output
     lines = (root / "People/Ann.md").read_text().splitlines()
     assert lines[3] == "- [x] Send Ann the deck ✅ 2026-03-20 ^deck-1"

@@ -47,6 +47,7 @@ _WIKILINK_RAW = re.compile(r"\[\[[^\[\]\n]*\]\]")
 # Led by a literal newline so the regex engine can skip ahead (the body is scanned as "\n" + body).
 _TASK = re.compile(r"\n[ \t]*[-*+] \[([ xX])\] ([^\n]*)")
 _TASK_DUE = re.compile(r"📅\s*(\d{4}-\d{2}-\d{2})")
+_TASK_BLOCK_ID = re.compile(r"\s+\^[A-Za-z0-9-]+$")
 # Led by a literal newline (the body is searched as "\n" + body) so the scan is fast.
 _QUESTIONS = re.compile(r"\n#{1,6}[ \t]+[Qq][Uu][Ee][Ss][Tt][Ii][Oo][Nn][Ss][ \t]*(?=\n|$)")
 _HEADING = re.compile(r"^#{1,6}[ \t]", re.M)
@@ -497,6 +498,8 @@ def _body(
                 except ValueError:
                     bad_dates.append((line, due_match.group(1)))
             text = _TASK_DUE.sub("", m.group(2)).strip() if due_match else m.group(2).strip()
+            if "^" in text:  # an Obsidian block id names the line; it is not what to do
+                text = _TASK_BLOCK_ID.sub("", text)
             tasks.append(Task(text, m.group(1) != " ", due, line))
     heading_match = _QUESTIONS.search("\n" + body) if "uestions" in body else None
     if heading_match:
