@@ -4,8 +4,12 @@ width, `init` and `.gitignore`, unwritable folders, and `new meeting --with` a n
 from __future__ import annotations
 
 import csv
+import errno
 import json
+import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -227,3 +231,133 @@ def test_init_with_a_gitignore_link_to_nothing_writes_nothing(tmp_path: Path) ->
     assert result.exit_code == 2
     assert f"a link to {tmp_path / 'missing'}, which does not exist" in result.stderr
     assert files_of(root) == [".gitignore"] and not (tmp_path / "missing").exists()
+
+
+# --- D. a folder vaultkit cannot write in: one line, exit 8, nothing half-written --
+
+
+def denied(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Make creating a file in `folder` fail as a chmod 555 folder does for a user (tests
+    run as root, whom permissions do not stop)."""
+    real = tempfile.mkstemp
+
+    def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if Path(kwargs["dir"]) == folder:
+            raise PermissionError(errno.EACCES, "Permission denied", str(folder))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("vaultkit.newfiles.tempfile.mkstemp", mkstemp)
+
+
+def assert_write_error(result: Result, where: Path) -> None:
+    """One line naming `where`, exit 8: no internal error, no traceback."""
+    assert result.exit_code == 8, result.output
+    assert result.stderr.startswith(f"vaultkit: error: {where}")
+    assert result.stderr.count("\n") == 1 and "internal error" not in result.stderr
+
+
+def test_new_contact_in_a_folder_it_cannot_write_is_exit_8(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    denied(monkeypatch, vault / "People")
+    before = files_of(vault)
+    result = run("new", "contact", "Zed Zed", "--vault", str(vault))
+    assert_write_error(result, vault / "People/Zed Zed.md")
+    assert "Permission denied" in result.stderr
+    assert files_of(vault) == before
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="root writes in a chmod 555 folder",
+)
+def test_new_contact_in_a_read_only_folder_is_exit_8(vault: Path) -> None:
+    (vault / "People").chmod(0o555)
+    try:
+        result = run("new", "contact", "Zed Zed", "--vault", str(vault))
+    finally:
+        (vault / "People").chmod(0o755)
+    assert_write_error(result, vault / "People/Zed Zed.md")
+    assert not (vault / "People/Zed Zed.md").exists()
+
+
+def test_new_org_where_a_file_stands_for_the_folder_is_exit_8(vault: Path) -> None:
+    (vault / "Orgs/Acme Health.md").unlink()
+    (vault / "Orgs").rmdir()
+    (vault / "Orgs").write_text("not a folder")
+    before = files_of(vault)
+    result = run("new", "org", "Initech", "--vault", str(vault))
+    assert_write_error(result, vault / "Orgs")
+    assert "is a file, not a folder" in result.stderr and "Orgs/Initech.md" in result.stderr
+    assert files_of(vault) == before
+
+
+def test_import_into_a_folder_it_cannot_write_writes_no_note(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = tmp_path / "people.csv"
+    people.write_text("name\nAnn Lee\nBo Ray\n", encoding="utf-8")
+    before = files_of(vault)
+    denied(monkeypatch, vault / "People")
+    assert_write_error(do_import(vault, "csv", people), vault / "People/")
+    monkeypatch.undo()
+    (vault / "People/Bob Stone.md").unlink()
+    (vault / "People").rmdir()
+    (vault / "People").write_text("not a folder")
+    assert_write_error(do_import(vault, "csv", people), vault / "People")
+    assert files_of(vault) == sorted({*before, "People"} - {"People/Bob Stone.md"})
+
+
+def test_done_that_creates_a_note_where_it_cannot_is_exit_8(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "v",
+        {
+            "Contacts/Bob.md": "---\ntype: contact\n---\n",
+            "Meetings/Bob lunch.md": '---\ntype: meeting\ndate: 2026-03-10\nwith: ["[[Bob]]"]\n'
+            'referrals: ["[[Gil Nobody]]"]\n---\n',
+            "People": "not a folder",
+        },
+    )
+    due = run("due", str(root), "--all", "--json", "--today", TODAY)
+    wanted = [a["id"] for a in json.loads(due.stdout) if a["rule"] == "missing_note"]
+    assert len(wanted) == 1, due.output
+    before = files_of(root)
+    result = run("done", wanted[0], "--vault", str(root), "--today", TODAY)
+    assert_write_error(result, root / "People")
+    assert files_of(root) == before
+
+
+def test_init_where_it_cannot_write_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, {"file": "a file, not a folder"})
+    result = run("init", str(tmp_path / "file/v"))
+    assert result.exit_code == 8, result.output
+    assert result.stderr.count("\n") == 1 and "internal error" not in result.stderr
+    # Folders made before a file could not be written are taken away again.
+    root = tmp_path / "v"
+    denied(monkeypatch, root / "Templates")
+    assert_write_error(run("init", str(root)), root / "Templates/")
+    assert not root.exists()
+    root.mkdir()
+    write(root, {"notes.md": "mine"})
+    assert_write_error(run("init", str(root)), root / "Templates/")
+    assert files_of(root) == ["notes.md"]
+    monkeypatch.undo()
+    assert run("init", str(root)).exit_code == 0
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="root writes in a chmod 555 folder",
+)
+def test_init_into_a_read_only_folder_is_exit_8(tmp_path: Path) -> None:
+    root = tmp_path / "v"
+    root.mkdir()
+    root.chmod(0o555)
+    try:
+        result = run("init", str(root))
+    finally:
+        root.chmod(0o755)
+    assert result.exit_code == 8 and "internal error" not in result.stderr
+    assert files_of(root) == []

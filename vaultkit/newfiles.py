@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from vaultkit.errors import UsageError
+from vaultkit.errors import UsageError, WriteError
 from vaultkit.io import fsync_dir, umask
 
 MAX_NAME_BYTES = 255  # a file name, ".md" included, on every common file system
@@ -78,27 +78,31 @@ def create_files(root: Path, files: Sequence[tuple[str, bytes]]) -> list[str]:
     target and flushed to disk (a large batch with one sync for all), then each is
     hard-linked to its name; the link fails if the name exists, so nothing is ever
     overwritten and no reader ever sees half a note. Gives the paths skipped because they existed.
+    WriteError, naming the file or folder, when one cannot be written (a read-only
+    folder, a file where its folder should be): none is created unless that happens
+    while they are linked into place.
     """
     staged: list[tuple[Path, str, Path]] = []
     existed: list[str] = []
     bulk = len(files) > BULK_FILES and os.name == "posix"
+    rel, target = "", root
     try:
         made: set[Path] = set()
         for rel, data in files:
             target = root / rel
             if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                make_folder(target.parent, rel)
                 made.add(target.parent)
             fd, tmp_name = tempfile.mkstemp(
                 prefix=f".{target.name[:60]}.", suffix=".vaultkit-tmp", dir=target.parent
             )
             tmp = Path(tmp_name)
+            staged.append((tmp, rel, target))  # before writing: a failed write is removed too
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 if not bulk:
                     handle.flush()
                     os.fsync(handle.fileno())
-            staged.append((tmp, rel, target))
         if bulk:
             os.sync()  # one flush for every new file, instead of one fsync each
         folders: set[Path] = set()
@@ -109,11 +113,30 @@ def create_files(root: Path, files: Sequence[tuple[str, bytes]]) -> list[str]:
                 existed.append(rel)
         for folder in sorted(folders):
             fsync_dir(folder)
+    except OSError as exc:  # a read-only folder, a full disk...
+        raise WriteError(f"cannot write: {exc.strerror or exc}", str(target)) from exc
     finally:
         for staged_tmp, _, _ in staged:
             with contextlib.suppress(OSError):
                 staged_tmp.unlink()
     return existed
+
+
+def make_folder(folder: Path, what: str) -> None:
+    """Make `folder` (and its parents) for `what`; WriteError when it cannot be made."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        # A file standing where a folder should be gives a bare "File exists" (or "Not
+        # a directory"): say which file, and what it stopped.
+        blocker = next((p for p in (folder, *folder.parents) if p.is_file()), None)
+        if blocker is not None:
+            raise WriteError(
+                f"is a file, not a folder, so {what} cannot be created", str(blocker)
+            ) from exc
+        raise WriteError(
+            f"cannot make the folder for {what}: {exc.strerror or exc}", str(folder)
+        ) from exc
 
 
 def _link_new(tmp: Path, target: Path) -> bool:

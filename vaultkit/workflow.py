@@ -25,7 +25,7 @@ from vaultkit.edit import append_to_list, set_scalar
 from vaultkit.errors import EditRefusedError, UsageError, WriteError
 from vaultkit.io import atomic_write
 from vaultkit.links import name_key
-from vaultkit.newfiles import create_files, link_text, safe_name
+from vaultkit.newfiles import create_files, link_text, make_folder, safe_name
 from vaultkit.vault import FileStat, Vault, conflict_copies, load_vault, resolve_root, scan
 
 TEMPLATES_FOLDER = "Templates"
@@ -231,10 +231,19 @@ def init_vault(folder: str | os.PathLike[str]) -> InitResult:
         )
     gitignore = _plan_gitignore(root, config.cache_folder)
     folders = [f for f in [*config.folders, TEMPLATES_FOLDER] if not (root / f).is_dir()]
-    root.mkdir(parents=True, exist_ok=True)
-    for rel in folders:
-        (root / rel).mkdir(parents=True, exist_ok=True)
-    existed = create_files(root, [(rel, text.encode("utf-8")) for rel, text in files.items()])
+    # Every folder init makes, outermost first, so that a failed init takes them away.
+    made = [p for p in (*reversed(root.parents), root) if not os.path.lexists(p)]
+    made += [root / rel for rel in folders]
+    try:
+        make_folder(root, str(root))
+        for rel in folders:
+            make_folder(root / rel, rel + "/")
+        existed = create_files(root, [(rel, text.encode("utf-8")) for rel, text in files.items()])
+    except WriteError:
+        for path in reversed(made):
+            with contextlib.suppress(OSError):
+                path.rmdir()  # only an empty one: never a file someone put there meanwhile
+        raise
     if existed:  # appeared between the check and the write: report, never overwrite
         raise UsageError(f"{', '.join(existed)} appeared while initialising; left as found")
     _write_gitignore(root, gitignore)
@@ -259,7 +268,7 @@ def _plan_gitignore(root: Path, cache: str) -> _Gitignore:
     block = f"# vaultkit's cache: rebuilt whenever it is missing\n{line}\n"
     try:
         old = path.read_bytes().decode("utf-8")
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, NotADirectoryError) as exc:  # a missing vault folder too
         if not path.is_symlink():
             return _Gitignore(path, block.encode(), "created")
         raise UsageError(
