@@ -361,3 +361,34 @@ def test_init_into_a_read_only_folder_is_exit_8(tmp_path: Path) -> None:
         root.chmod(0o755)
     assert result.exit_code == 8 and "internal error" not in result.stderr
     assert files_of(root) == []
+
+
+# --- E. `new meeting --with` (and --referred-by) naming a note that is not a person --
+
+
+def test_new_meeting_with_an_organisation_or_a_meeting_warns_and_names_it(vault: Path) -> None:
+    write(vault, {"Meetings/Kickoff.md": "---\ntype: meeting\ndate: 2026-03-01\n---\n"})
+    result = run(
+        "new", "meeting", "Panel", "--date", "2026-03-30", "--vault", str(vault),
+        "--with", "acme health", "--with", "Kickoff", "--with", "Bob Stone",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "vaultkit: warning: 'Acme Health' is an organisation (Orgs/Acme Health.md), not a "
+        "person: `with:` lists people, and vaultkit would take it for one\n"
+        "vaultkit: warning: 'Kickoff' is a meeting (Meetings/Kickoff.md), not a "
+        "person: `with:` lists people, and vaultkit would take it for one\n"
+    )
+    assert result.stdout == f"{vault / 'Meetings/2026-03-30 Panel.md'}\n"
+    text = (vault / "Meetings/2026-03-30 Panel.md").read_text()
+    assert '"[[Acme Health]]"' in text and '"[[Bob Stone]]"' in text
+
+
+def test_new_contact_referred_by_an_organisation_warns(vault: Path) -> None:
+    result = run("new", "contact", "Cy Dee", "--referred-by", "Acme Health", "--vault", str(vault))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "vaultkit: warning: 'Acme Health' is an organisation (Orgs/Acme Health.md), not a "
+        "person: `referred_by:` lists people, and vaultkit would take it for one\n"
+    )
+    assert (vault / "People/Cy Dee.md").exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import stat
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -328,12 +329,22 @@ class NewNote:
     warnings: tuple[str, ...] = ()
 
 
-def _person_name(vault: Vault, name: str) -> tuple[str, bool]:
-    """Give (the name to link a person by, whether a note for them exists)."""
+_NOT_PEOPLE = {"org": "an organisation", "meeting": "a meeting"}
+
+
+def _person_name(vault: Vault, name: str, field: str, warnings: list[str]) -> tuple[str, bool]:
+    """Give (the name to link a person by, whether a note for them exists); a note that
+    is not a person's adds a warning to `warnings` (written all the same, as a dangling
+    link is: the user may mean it, or fix the note's type)."""
     found = vault.resolve(name)
-    if found is not None:
-        return found.name, True
-    return name.strip(), False
+    if found is None:
+        return name.strip(), False
+    if found.kind in _NOT_PEOPLE:
+        warnings.append(
+            f"{found.name!r} is {_NOT_PEOPLE[found.kind]} ({found.path}), not a person: "
+            f"`{field}:` lists people, and vaultkit would take it for one"
+        )
+    return found.name, True
 
 
 def _check_free(vault: Vault, stats: Iterable[FileStat], rel: str, name: str) -> None:
@@ -415,7 +426,7 @@ def new_contact(
         sets.append(("org", link_text(found.name) if found is not None else org.strip()))
     people = []
     for who in referred_by:
-        shown, exists = _person_name(vault, who)
+        shown, exists = _person_name(vault, who, "referred_by", warnings)
         people.append(link_text(shown))
         if not exists:
             warnings.append(f"no note for {shown!r} yet (the referred_by link dangles)")
@@ -455,12 +466,10 @@ def new_meeting(
     adds: list[tuple[str, str]] = []
     warnings: list[str] = []
     for who in with_:
-        shown, exists = _person_name(vault, who)
+        shown, exists = _person_name(vault, who, "with", warnings)
         adds.append(("with", link_text(shown)))
         if not exists:
-            warnings.append(
-                f"no note for {shown!r} yet: vaultkit new contact {_shell_quote(shown)}"
-            )
+            warnings.append(f"no note for {shown!r} yet: vaultkit new contact {shlex.quote(shown)}")
     return _write_new(root, "meeting", rel, stem, day, [("date", when.strip())], adds, warnings)
 
 
@@ -491,9 +500,3 @@ def parse_when(text: str) -> date:
 def _join(folder: str, stem: str) -> str:
     folder = folder.strip("/")
     return f"{folder}/{stem}.md" if folder else f"{stem}.md"
-
-
-def _shell_quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)

@@ -92,7 +92,9 @@ def new() -> None:
 
     The vault's own Templates/<kind>.md is used when there is one, else vaultkit's.
     A note is never overwritten; the name is made safe as a file name (a changed
-    name is kept as an alias). Prints the new note's path.
+    name is kept as an alias). Prints the new note's path. A --with or --referred-by
+    name with no note yet, or whose note is an organisation or a meeting rather than
+    a person, gets a warning on stderr; the note is written all the same.
     """
 
 
