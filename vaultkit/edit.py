@@ -19,12 +19,10 @@ Decisions:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -34,6 +32,7 @@ from typing import Any
 import yaml
 
 from vaultkit.errors import EditRefusedError
+from vaultkit.io import replace_keeping
 from vaultkit.yamlfm import FrontMatterError, read_fields_slow
 
 _STR = "tag:yaml.org,2002:str"
@@ -478,7 +477,7 @@ def apply_edit(
             )
         found = os.stat(real)
         _refuse_unsafe(found, str(path))
-        _replace(real, new_data, found)
+        replace_keeping(real, new_data, found)
     except OSError as exc:
         raise EditRefusedError(f"cannot write the note ({exc.strerror})", path=str(path)) from exc
     return True
@@ -490,8 +489,7 @@ def _refuse_unsafe(found: os.stat_result, path: str) -> None:
     other hard links (they would keep the old text)."""
     if not found.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise EditRefusedError(
-            "the note is read-only; nothing was written (make it writable to let vaultkit "
-            "edit it)",
+            "the note is read-only; nothing was written (make it writable to let vaultkit edit it)",
             path=path,
         )
     if found.st_nlink > 1:
@@ -500,26 +498,3 @@ def _refuse_unsafe(found: os.stat_result, path: str) -> None:
             "others would keep the old text); nothing was written",
             path=path,
         )
-
-
-def _replace(path: Path, data: bytes, found: os.stat_result) -> None:
-    """Put `data` at `path` atomically: a synced temp file beside it, renamed over it,
-    with the mode (and, where allowed, the owner) the file had."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, stat.S_IMODE(found.st_mode))
-        if hasattr(os, "chown"):
-            tmp_stat = os.stat(tmp)
-            if (tmp_stat.st_uid, tmp_stat.st_gid) != (found.st_uid, found.st_gid):
-                # Only root may give a file away: a note of another user's, edited as
-                # root, stays theirs. Anyone else keeps what the file system allows.
-                with contextlib.suppress(OSError):
-                    os.chown(tmp, found.st_uid, found.st_gid)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

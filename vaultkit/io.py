@@ -170,3 +170,27 @@ def vault_lock(cache_dir: Path, wait: float = 5.0) -> Iterator[None]:
         yield
     finally:
         handle.close()
+
+
+def replace_keeping(path: Path, data: bytes, found: os.stat_result) -> None:
+    """Put `data` at `path` atomically, as a user's note is rewritten: a synced temp file
+    beside it, renamed over it, with the mode (and, where allowed, the owner) of `found`,
+    the file's stat."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, stat.S_IMODE(found.st_mode))
+        if hasattr(os, "chown"):
+            tmp_stat = os.stat(tmp)
+            if (tmp_stat.st_uid, tmp_stat.st_gid) != (found.st_uid, found.st_gid):
+                # Only root may give a file away: a note of another user's, edited as
+                # root, stays theirs. Anyone else keeps what the file system allows.
+                with contextlib.suppress(OSError):
+                    os.chown(tmp, found.st_uid, found.st_gid)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
