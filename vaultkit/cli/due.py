@@ -18,7 +18,7 @@ from vaultkit.cli.base import (
     today_option,
     vault_argument,
 )
-from vaultkit.config import RULE_NAMES
+from vaultkit.config import MAX_DAYS, RULE_NAMES
 from vaultkit.ics import write_ics
 from vaultkit.model import to_data
 from vaultkit.rules import Action, DueView
@@ -94,7 +94,7 @@ def _colour(due: date | None, today: date) -> str | None:
 @click.option(
     "--within",
     "days",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_DAYS),
     default=None,
     metavar="DAYS",
     help="Show what falls due within DAYS days (default: rules.horizon_days, 30).",
