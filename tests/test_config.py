@@ -128,3 +128,22 @@ def test_an_output_folder_with_dots_is_the_folder_they_name(
     again = CliRunner().invoke(cli, ["index", str(root), "--json"])
     assert again.exit_code == 0
     assert "CRM Index" not in again.stdout  # a generated note is never read as one of yours
+
+
+@pytest.mark.parametrize(("setting", "value"), [("index", ""), ("due", " "), ("graph", "./")])
+def test_an_output_note_without_a_name_is_refused(
+    tmp_path: Path, make_vault: MakeVault, setting: str, value: str
+) -> None:
+    root = make_vault(
+        tmp_path / "vault",
+        {
+            "People/Ann.md": note("type: contact\n"),
+            "vaultkit.toml": f'[output]\n{setting} = "{value}"\n',
+        },
+    )
+    result = CliRunner().invoke(cli, ["build", str(root)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"vaultkit: error: vaultkit.toml:2: output.{setting} must name a note, not {value!r}\n"
+    )
+    assert not (root / "CRM").exists()

@@ -204,3 +204,32 @@ def test_a_line_break_in_a_file_name_keeps_a_problem_on_one_line(vault: Path) ->
     (vault / "People" / "Two\nLines.md").write_text("---\ntype: [x\n---\n")
     result = run("check", str(vault))
     assert "People/Two\\nLines.md:2: error: front-matter is not valid YAML" in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["build"], ["report"], ["due"], ["graph", "stats"], ["watch"], ["due", "--ics", "ICS"]],
+)
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31", "2200-01-01"])
+def test_a_today_no_rule_can_count_from_is_a_usage_error(
+    vault: Path, command: list[str], day: str
+) -> None:
+    # The rules add up to 36,500 days to a date: these ended in OverflowError tracebacks.
+    command = [str(vault / "x.ics") if c == "ICS" else c for c in command]
+    result = run(*command, str(vault), "--today", day)
+    assert result.exit_code == 2, result.output
+    assert f"'{day}' is outside the years 1900–2199" in result.output
+    assert not (vault / "CRM").exists() and not (vault / "x.ics").exists()
+
+
+@pytest.mark.parametrize("days", ["36501", "3000000", "99999999999"])
+def test_a_horizon_past_a_hundred_years_is_a_usage_error(vault: Path, days: str) -> None:
+    result = run("due", str(vault), "--today", "2026-11-25", "--within", days)
+    assert result.exit_code == 2, result.output
+    assert "is not in the range 0<=x<=36500" in result.output
+
+
+def test_the_last_years_still_work(vault: Path) -> None:
+    for day in ("1900-01-01", "2199-12-31"):
+        assert run("build", str(vault), "--today", day, "-q").exit_code == 0
+        assert run("due", str(vault), "--today", day, "--within", "36500").exit_code == 0

@@ -209,6 +209,8 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
         _inside(value.strip("/"), f"output.{key}", path, line)
         # `./CRM` is `CRM`, and `.` the vault root: the paths compared with a scan's.
         parts = [p for p in value.replace("\\", "/").split("/") if p not in ("", ".")]
+        if key != "folder" and not "".join(parts).strip():
+            raise ConfigError(f"output.{key} must name a note, not {value!r}", path, line)
         if any(p.startswith(".") for p in parts):
             raise ConfigError(
                 f"output.{key} must not be hidden (a name starting with `.`), not {value!r}: "

@@ -17,6 +17,7 @@ import click
 
 from vaultkit import __version__
 from vaultkit.errors import VaultkitError
+from vaultkit.parse import FIRST_YEAR, LAST_YEAR
 
 F = TypeVar("F", bound=Callable[..., Any])
 INTERNAL_ERROR = 70
@@ -141,11 +142,15 @@ class Day(click.DateTime):
             return value
         text = str(value).strip()
         try:
-            return datetime.strptime(text, "%Y-%m-%d")
+            day = datetime.strptime(text, "%Y-%m-%d")
         except ValueError:
             if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", text):
                 self.fail(f"{text!r} is not a real date", param, ctx)
             self.fail(f"{text!r} is not a date in the form YYYY-MM-DD", param, ctx)
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            # The years a note's dates may take: the rules add days to them.
+            self.fail(f"{text!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}", param, ctx)
+        return day
 
 
 def _to_date(ctx: click.Context, param: click.Parameter, value: Any) -> date | None:
