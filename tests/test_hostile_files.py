@@ -3,9 +3,13 @@ a clear message or is read around; nothing hangs and no traceback reaches the us
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -69,16 +73,18 @@ def test_a_fifo_in_place_of_the_lock_or_a_generated_note_is_a_clear_refusal(vaul
     (vault / "CRM").mkdir()
     os.mkfifo(vault / "CRM" / "Due Actions.md")
     result = run("build", str(vault), "--today", "2026-11-25", "-q")
-    assert result.exit_code == 5
-    assert "Due Actions.md" in result.output
+    assert result.exit_code == 8
+    assert "CRM/Due Actions.md: cannot write: not a regular file" in result.output
 
 
 def test_a_folder_where_a_generated_note_goes_is_exit_8_in_one_line(vault: Path) -> None:
     (vault / "CRM" / "CRM Index.md").mkdir(parents=True)
     (vault / "CRM" / "CRM Index.md" / "keep").write_text("x")
     result = run("build", str(vault), "--today", "2026-11-25", "-q")
-    assert result.exit_code in (5, 8)
-    assert "Traceback" not in result.output
+    assert result.exit_code == 8
+    assert result.stderr == (
+        "vaultkit: error: CRM/CRM Index.md: cannot write: a folder stands there; move it aside\n"
+    )
 
 
 def test_a_file_where_the_cache_folder_goes_is_exit_8_in_one_line(vault: Path) -> None:
@@ -233,3 +239,139 @@ def test_the_last_years_still_work(vault: Path) -> None:
     for day in ("1900-01-01", "2199-12-31"):
         assert run("build", str(vault), "--today", day, "-q").exit_code == 0
         assert run("due", str(vault), "--today", day, "--within", "36500").exit_code == 0
+
+
+# --- files named for output (-o, --ics) and a reader that goes away -----------------
+
+
+def test_an_output_through_a_symlink_writes_the_file_it_points_to(
+    vault: Path, tmp_path: Path
+) -> None:
+    real = tmp_path / "real.csv"
+    real.write_text("old\n")
+    (tmp_path / "link.csv").symlink_to(real)
+    result = run(
+        "export", "csv", str(vault), "--today", "2026-11-25", "-o", str(tmp_path / "link.csv")
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "link.csv").is_symlink()
+    assert real.read_text().startswith("name,")
+
+
+@needs_fifo
+def test_an_output_to_a_fifo_is_streamed_into_it(vault: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "feed"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    result = run("due", str(vault), "--today", "2026-11-25", "--ics", str(fifo))
+    reader.join(timeout=10)
+    assert result.exit_code == 0, result.output
+    assert fifo.is_fifo()
+    assert got and got[0].startswith(b"BEGIN:VCALENDAR\r\n")
+
+
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        ("file/x.csv", "cannot write: Not a directory"),
+        ("", "cannot write: it is a folder; name a file"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_8(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, said: str
+) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("x")
+    monkeypatch.chdir(tmp_path)
+    for command in (["export", "csv"], ["report"], ["graph", "export", "--format", "json"]):
+        result = run(*command, str(vault), "--today", "2026-11-25", "-o", where)
+        assert result.exit_code == 8, result.output
+        assert result.stderr.endswith(f": {said}\n"), result.stderr
+    ics = run("due", str(vault), "--today", "2026-11-25", "--ics", where)
+    assert ics.exit_code == 8 and said in ics.stderr
+
+
+def test_an_output_in_a_read_only_folder_is_exit_8(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    result = run("export", "json", str(vault), "--today", "2026-11-25", "-o", str(tmp_path / "x"))
+    assert result.exit_code == 8, result.output
+    assert result.stderr == f"vaultkit: error: {tmp_path / 'x'}: cannot write: Permission denied\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "json"],
+        ["report", "--since", "2000-01-01", "--format", "html"],
+        ["graph", "export", "--format", "json"],
+        ["due", "--all", "--json"],
+    ],
+)
+@pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="pipe sizes are set on Linux only")
+def test_a_reader_that_goes_away_ends_the_command_with_141(
+    sample_vault: Path, command: list[str]
+) -> None:
+    read_end, write_end = os.pipe()
+    # A pipe of one page: the output cannot all fit in it before the reader goes away.
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
+    try:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "vaultkit",
+                *command,
+                str(sample_vault),
+                "--today",
+                "2026-11-25",
+            ],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+        )
+    finally:
+        os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        assert reader.read(10)
+    # The reader has gone, as `| head -c 10` goes.
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 141
+    assert err == b""
+
+
+@pytest.mark.parametrize(
+    ("make", "said"),
+    [
+        (
+            "file-for-folder",
+            "CRM/CRM Index.md: cannot write: CRM is a file, where a folder should be",
+        ),
+        ("folder", "CRM/Due Actions.md: cannot write: a folder stands there; move it aside"),
+        (
+            "fifo",
+            "CRM/Due Actions.md: cannot write: not a regular file (a FIFO, a device or a "
+            "socket?) stands there",
+        ),
+    ],
+)
+def test_what_stands_where_a_generated_note_goes_is_named(
+    vault: Path, make: str, said: str
+) -> None:
+    if make == "file-for-folder":
+        (vault / "CRM").write_text("x")
+    elif make == "folder":
+        (vault / "CRM" / "Due Actions.md").mkdir(parents=True)
+    elif not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    else:
+        (vault / "CRM").mkdir()
+        os.mkfifo(vault / "CRM" / "Due Actions.md")
+    result = run("build", str(vault), "--today", "2026-11-25")
+    assert result.exit_code == 8, result.output
+    assert said in result.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vaultkit.config import Config, load_config
-from vaultkit.errors import EditRefusedError
+from vaultkit.errors import EditRefusedError, WriteError
 from vaultkit.io import holds_user_text, vault_lock, write_if_changed
 from vaultkit.manifest import input_key, last_build, remember_build
 from vaultkit.model import Problem
@@ -230,7 +230,11 @@ def write_outputs(
     unchanged: list[str] = []
     with vault_lock(root / config.cache_folder, lock_wait):
         for rel in sorted(outputs.notes):
-            if holds_user_text(root / rel):
+            try:
+                theirs = holds_user_text(root / rel)
+            except WriteError as exc:
+                raise WriteError(exc.message, rel) from exc
+            if theirs:
                 raise EditRefusedError(
                     "not a note vaultkit generated, so it is left as it is and nothing was "
                     "written: move it aside, or name the generated notes otherwise in "

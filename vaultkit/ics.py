@@ -14,7 +14,7 @@ from pathlib import Path
 
 from icalendar import Calendar, Event
 
-from vaultkit.io import atomic_write
+from vaultkit.io import write_named
 from vaultkit.model import Note
 from vaultkit.rules import Action, DueView, join_names
 
@@ -100,5 +100,5 @@ def render_ics(view: DueView) -> bytes:
 
 
 def write_ics(path: Path, view: DueView) -> None:
-    """Write the due view's calendar to `path`, atomically."""
-    atomic_write(path, render_ics(view))
+    """Write the due view's calendar to `path` (see io.write_named)."""
+    write_named(path, render_ics(view))

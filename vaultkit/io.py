@@ -106,18 +106,47 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
+def write_named(path: Path, data: bytes) -> None:
+    """Write `data` to a file the user named for output (`-o FILE`, `--ics FILE`).
+
+    A regular file, or a new one, is written atomically; a symbolic link is written
+    through (the link stays); a FIFO or a device (`/dev/stdout`) is written to as a
+    stream, as a shell's `>` would; missing folders are made. WriteError, naming the
+    file, when it cannot be written.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        found = os.stat(target)
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:  # a file where a folder of its path should be
+        raise WriteError(f"cannot write: {exc.strerror or exc}", str(path)) from exc
+    if found is not None and stat.S_ISDIR(found.st_mode):
+        raise WriteError("cannot write: it is a folder; name a file", str(path))
+    try:
+        if found is not None and not stat.S_ISREG(found.st_mode):
+            with open(target, "wb") as stream:
+                stream.write(data)
+        else:
+            atomic_write(target, data)
+    except OSError as exc:  # a read-only folder, a full disk...
+        raise WriteError(f"cannot write: {exc.strerror or exc}", str(path)) from exc
+
+
 def holds_user_text(path: Path) -> bool:
     """Give whether `path` is a file with bytes but no `generated_by: vaultkit` front-matter.
 
     Such a file is a user's note (or anything else), never to be overwritten by a
-    generated note; a missing or empty file holds nothing.
+    generated note; a missing or empty file holds nothing. WriteError, saying what
+    stands in the way, when no note can be written there at all: a folder, a FIFO, or
+    a file where one of its folders should be.
     """
     try:
         head = read_regular(path, 4096)
     except FileNotFoundError:
         return False
-    except OSError:
-        return True
+    except OSError as exc:
+        raise WriteError(_in_the_way(path, exc), str(path)) from exc
     if not head.strip():
         return False
     lines = head.decode("utf-8", "replace").lstrip("\ufeff").splitlines()
@@ -129,6 +158,18 @@ def holds_user_text(path: Path) -> bool:
         if line.strip().replace(" ", "") == "generated_by:vaultkit":
             return False
     return True
+
+
+def _in_the_way(path: Path, exc: OSError) -> str:
+    """Give what keeps a file from being written at `path`, as a message."""
+    blocker = next((p for p in path.parents if p.is_file()), None)
+    if blocker is not None:
+        return f"cannot write: {blocker.name} is a file, where a folder should be"
+    if path.is_dir():
+        return "cannot write: a folder stands there; move it aside"
+    if exc.errno == errno.EINVAL:
+        return f"cannot write: {NOT_REGULAR} stands there; move it aside"
+    return f"cannot read what stands there: {exc.strerror or exc}"
 
 
 @contextlib.contextmanager

@@ -35,7 +35,7 @@ from typing import Any
 from vaultkit import cache
 from vaultkit.build import Outputs, Summary
 from vaultkit.config import CONFIG_NAME, load_config
-from vaultkit.errors import LockBusyError, VaultkitError
+from vaultkit.errors import LockBusyError, VaultkitError, WriteError
 from vaultkit.incremental import Live
 from vaultkit.io import atomic_write, holds_user_text, vault_lock, write_if_changed
 from vaultkit.manifest import input_key, last_build, remember_build
@@ -335,16 +335,13 @@ class Writer:
         try:
             with vault_lock(self.cache_dir, self.lock_wait):
                 for rel, ours in todo.items():
-                    if not ours and holds_user_text(self.root / rel):
-                        # A user's own note stands where a generated note goes: never
-                        # overwrite it (say so once, not at every save).
+                    why = None if ours else _in_the_way(self.root / rel)
+                    if why is not None:
+                        # A user's own note (or a folder...) stands where a generated note
+                        # goes: never overwrite it (say so once, not at every save).
                         if rel not in self.refused:
                             self.refused.add(rel)
-                            log.error(
-                                "%s: not a note vaultkit generated, so it is left as it is; "
-                                "move it aside or rename the generated notes in vaultkit.toml",
-                                rel,
-                            )
+                            log.error("%s: %s", rel, why)
                         self.unwritten.pop(rel, None)
                         continue
                     self.refused.discard(rel)
@@ -486,6 +483,19 @@ def tune_memory() -> None:
     if sys.platform == "linux":
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD: 1 MB
+
+
+def _in_the_way(path: Path) -> str | None:
+    """Give why no generated note may be written at `path`, or None when one may."""
+    try:
+        if not holds_user_text(path):
+            return None
+    except WriteError as exc:
+        return exc.message
+    return (
+        "not a note vaultkit generated, so it is left as it is; move it aside or rename the "
+        "generated notes in vaultkit.toml"
+    )
 
 
 def _settle(collect: bool = True) -> None:

@@ -212,6 +212,22 @@ def resolve_today(today: date | None) -> date:
     return today or date.today()
 
 
+def echo_bytes(data: bytes) -> None:
+    """Write bytes to standard output, all of them or a BrokenPipeError: a reader that goes
+    away (`| head`) ends the command with BROKEN_PIPE, not a success with output lost
+    (a buffered write to a pipe that closes mid-way can return as if all was written)."""
+    sys.stdout.flush()
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # captured output, as in tests
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def print_json(data: Any) -> None:
     """Print data as indented, key-sorted JSON (stable for diffs and scripts).
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import click
 from vaultkit import build as pipeline
 from vaultkit.cli.base import (
     cli,
+    echo_bytes,
     is_terminal,
     json_option,
     print_json,
@@ -20,7 +20,7 @@ from vaultkit.cli.base import (
     vault_argument,
 )
 from vaultkit.errors import UsageError
-from vaultkit.io import atomic_write
+from vaultkit.io import write_named
 from vaultkit.render import graph as views
 from vaultkit.render import graph_formats
 
@@ -140,9 +140,7 @@ def export(vault: str, today: date | None, fmt: str, output: Path | None) -> Non
         raise UsageError("png is binary: give --output FILE or redirect standard output")
     data = graph_formats.export(pipeline.read(vault), resolve_today(today), fmt)
     if output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        echo_bytes(data)
         return
-    atomic_write(output, data)
+    write_named(output, data)
     click.echo(f"wrote {output}", err=True)

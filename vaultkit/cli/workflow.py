@@ -16,6 +16,7 @@ from vaultkit.cli.base import (
     F,
     _to_date,
     cli,
+    echo_bytes,
     json_option,
     output_option,
     print_json,
@@ -23,7 +24,7 @@ from vaultkit.cli.base import (
     today_option,
     vault_argument,
 )
-from vaultkit.io import atomic_write
+from vaultkit.io import write_named
 from vaultkit.model import SOURCES
 
 
@@ -357,9 +358,9 @@ def import_csv(
 
 def _write_output(text: str, output: Path | None) -> None:
     if output is None:
-        click.echo(text, nl=False)
+        echo_bytes(text.encode("utf-8"))
     else:
-        atomic_write(output, text.encode("utf-8"))
+        write_named(output, text.encode("utf-8"))
         click.echo(f"wrote {output}", err=True)
 
 
