@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from vaultkit.model import Link, Note
+from vaultkit.printable import printable
 from vaultkit.rules import due_actions, next_action_per_person
 from vaultkit.timeline import people
 from vaultkit.vault import Vault
@@ -161,11 +162,13 @@ def _cell(value: Any) -> str:
     if isinstance(value, list):
         value = "; ".join(str(v) for v in value)
     text = str(value)
-    return "'" + text if _FORMULA.match(text) else text
+    # A cell is one line without control characters; a formula is judged as written.
+    return "'" + printable(text) if _FORMULA.match(text) else printable(text)
 
 
 def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
-    """Give rows as CSV with a header line (lists joined with `; `, formulas defused)."""
+    """Give rows as CSV with a header line (lists joined with `; `, formulas defused, each
+    cell on one line without control characters)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)

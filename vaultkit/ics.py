@@ -3,7 +3,9 @@
 The only module importing icalendar. Every UID is derived from the vault (an
 action's id, a meeting note's path), so a calendar app that imports the file
 again updates its entries instead of duplicating them; DTSTAMP is `today` at
-midnight UTC, so the same vault and date give the same bytes.
+midnight UTC, so the same vault and date give the same bytes. RFC 5545 allows no
+control character in a text value but the line breaks it escapes: the note's text
+goes in as `printable` gives it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from icalendar import Calendar, Event
 
 from vaultkit.io import write_named
 from vaultkit.model import Note
+from vaultkit.printable import printable
 from vaultkit.rules import Action, DueView, join_names
 
 PRODID = "-//vaultkit//due actions//EN"
@@ -41,8 +44,9 @@ def _action_event(action: Action, stamp: datetime, due: date) -> Event:
     event.add("dtstart", due)
     event.add("dtend", due + timedelta(days=1))
     summary = action.title if action.rule == "task" else f"{action.title} {action.subject}"
-    event.add("summary", summary)
-    event.add("description", f"{action.reason}\nFrom: {action.note}\nvaultkit id: {action.id}")
+    event.add("summary", printable(summary))
+    why, where = printable(action.reason), printable(action.note)
+    event.add("description", f"{why}\nFrom: {where}\nvaultkit id: {action.id}")
     event.add("categories", [action.rule])
     event.add("transp", "TRANSPARENT")  # a reminder, not time taken
     return event
@@ -69,10 +73,11 @@ def _meeting_event(view: DueView, note: Note, stamp: datetime) -> Event | None:
         event.add("dtstart", m.date)
         event.add("dtend", m.date + timedelta(days=1))
         event.add("transp", "TRANSPARENT")
-    event.add("summary", f"Meeting with {join_names(names)}" if names else note.name)
-    details = [f"Note: {note.path}"]
+    summary = f"Meeting with {join_names(names)}" if names else note.name
+    event.add("summary", printable(summary))
+    details = [f"Note: {printable(note.path)}"]
     if m.mode:
-        details.append(f"Mode: {m.mode}")
+        details.append(f"Mode: {printable(m.mode)}")
     if m.duration:
         details.append(f"Duration: {m.duration} minutes")
     event.add("description", "\n".join(details))

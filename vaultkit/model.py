@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from vaultkit.printable import printable
+
 Day = date  # Meeting has a field called `date`; this keeps the type nameable there
 Severity = Literal["error", "warning"]
 NoteKind = Literal["contact", "meeting", "org", "note"]
@@ -75,13 +77,15 @@ class Problem(_Record):
     message: str
 
     def format(self) -> str:
-        """Give the problem as `path:line: severity: message` (the `check` format)."""
-        return f"{self.where()}: {self.severity}: {self.message}"
+        """Give the problem as `path:line: severity: message` (the `check` format), on one
+        line and without control characters (the message as `printable` gives it)."""
+        return f"{self.where()}: {self.severity}: {printable(self.message)}"
 
     def where(self) -> str:
         """Give `path:line` (or the path), a line break in the path written as `\\n`."""
-        # A line break in a file's name would split the one line a problem is printed as.
-        path = self.path.replace("\n", "\\n").replace("\r", "\\r")
+        # A line break in a file's name would split the one line a problem is printed as;
+        # written as \n, the name can still be found. Other controls go as `printable` says.
+        path = printable(self.path.replace("\n", "\\n").replace("\r", "\\r"))
         return f"{path}:{self.line}" if self.line else path
 
     def sort_key(self) -> tuple[str, int, str, str, str]:

@@ -29,6 +29,7 @@ from typing import TypeGuard
 
 from vaultkit.errors import UsageError
 from vaultkit.model import Link, Note
+from vaultkit.printable import printable
 from vaultkit.rules import Action, due_actions, join_names, overdue
 from vaultkit.timeline import Person, meeting_key, people
 from vaultkit.vault import Vault
@@ -267,7 +268,11 @@ def _sections(r: Review) -> list[_Section]:
     out.append(
         _Section("Funnel (all contacts)", rows, ["Step", "People", "Of the step before"], "")
     )
-    return out
+    # Every cell on one line without control characters, in all three formats alike.
+    return [
+        _Section(s.title, [[printable(c) for c in r] for r in s.rows], s.header, s.empty)
+        for s in out
+    ]
 
 
 def _summary(r: Review) -> str:

@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from vaultkit.printable import printable
+
 _NAME = re.compile(r"(?:[A-Za-z0-9-]+\.)?([A-Za-z0-9-]+)")
 FOLD_OCTETS = 75
 
@@ -207,9 +209,10 @@ def list_values(card: Card, name: str) -> list[str]:
 
 
 def escape(text: str) -> str:
-    """Give text as a vCard 4 text value: backslash, comma, semicolon and newline escaped."""
+    """Give text as a vCard 4 text value: backslash, comma, semicolon and newline escaped,
+    any other control character as `printable` gives it (a content line may hold none)."""
     text = text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
-    return re.sub(r"\r\n|\r|\n", "\\\\n", text)
+    return printable(re.sub(r"\r\n|\r|\n", "\\\\n", text))
 
 
 def fold(line: str) -> str:

@@ -21,6 +21,7 @@ from vaultkit.cli.base import (
 from vaultkit.config import MAX_DAYS, RULE_NAMES
 from vaultkit.ics import write_ics
 from vaultkit.model import to_data
+from vaultkit.printable import printable
 from vaultkit.rules import Action, DueView
 
 EXIT_OVERDUE = 3  # --fail-if-overdue, for cron alerts; 1 and 2 mean other things
@@ -31,7 +32,8 @@ def _detail(action: Action) -> str:
 
 
 def _flat(text: str) -> str:
-    return " ".join(text.split())
+    # One cell on one line, and no escape sequence or bell from a note reaches the terminal.
+    return printable(" ".join(text.split()))
 
 
 def _tsv(actions: Sequence[Action]) -> None:

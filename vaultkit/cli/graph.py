@@ -21,6 +21,7 @@ from vaultkit.cli.base import (
 )
 from vaultkit.errors import UsageError
 from vaultkit.io import write_named
+from vaultkit.printable import printable
 from vaultkit.render import graph as views
 from vaultkit.render import graph_formats
 
@@ -32,6 +33,11 @@ def graph_group() -> None:
 
 def _chain(nodes: list[str]) -> str:
     return " → ".join(nodes)
+
+
+def _say(text: str, err: bool = False) -> None:
+    # Names come from notes: no control character of theirs reaches the terminal.
+    click.echo(printable(text), err=err)
 
 
 @graph_group.command()
@@ -48,13 +54,13 @@ def stats(vault: str, today: date | None, as_json: bool) -> None:
         print_json(data)
         return
     c = data["counts"]
-    click.echo(
+    _say(
         f"{c['people']} people ({c['met']} met), {c['people_without_note']} without a note, "
         f"{c['organisations']} organisations, {c['introductions']} introductions; "
         f"longest chain: {c['longest_chain']} people"
     )
     degrees = ", ".join(f"{d}: {n}" for d, n in data["chains"]["per_degree"])
-    click.echo(f"people per degree: {degrees}")
+    _say(f"people per degree: {degrees}")
     _section("Longest chains", [_chain(ch) for ch in data["chains"]["longest"] if len(ch) > 1])
     b = data["betweenness"]
     how = (
@@ -88,13 +94,13 @@ def stats(vault: str, today: date | None, as_json: bool) -> None:
         [f"{_chain(s['chain'])}: {s['stage']}, {s['last'] or 'undated'}" for s in data["stopped"]],
     )
     for p in data["problems"]:
-        click.echo(f"{p['path']}: warning: {p['message']}", err=True)
+        _say(f"{p['path']}: warning: {p['message']}", err=True)
 
 
 def _section(title: str, lines: list[Any]) -> None:
     click.echo(f"\n{title}:")
     for line in lines or ["(none)"]:
-        click.echo(f"  {line}")
+        _say(f"  {line}")
 
 
 @graph_group.command()
@@ -112,9 +118,9 @@ def path(target: str, vault: str, today: date | None, as_json: bool) -> None:
     if as_json:
         print_json(data)
         return
-    click.echo(_chain(data["nodes"]))
+    _say(_chain(data["nodes"]))
     for i, hop in enumerate(data["hops"], 1):
-        click.echo(f"  {i}. {hop['text']}")
+        _say(f"  {i}. {hop['text']}")
 
 
 @graph_group.command()

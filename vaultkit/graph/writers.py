@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from vaultkit.graph.build import Graph
+from vaultkit.printable import printable
 
 
 def write(g: Graph, fmt: str) -> str:
@@ -18,4 +19,6 @@ def write(g: Graph, fmt: str) -> str:
             data = nx.node_link_data(g, link="edges")
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     lines = nx.generate_graphml(g) if fmt == "graphml" else nx.generate_gexf(g)
-    return "\n".join(lines) + "\n"
+    # XML 1.0 allows no control character but tab and line breaks, and networkx writes a
+    # name's as it is: each goes as `printable` gives it (JSON escapes its own).
+    return "\n".join(printable(line) for line in lines) + "\n"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
 from vaultkit.config import Config
 from vaultkit.model import Note
+from vaultkit.printable import CONTROLS
 from vaultkit.render.markdown import (
     GENERATED_NOTICE,
     encoded,
@@ -21,7 +23,9 @@ from vaultkit.vault import Vault
 
 SECTIONS = ("Overdue", "Today", "Next 7 days", "Later", "No date")
 WEEK = 7
-_UNLINKABLE = set("[]|#^")
+# What a name cannot hold to be written as a link to a note not made yet: link syntax or
+# a control character.
+_UNLINKABLE = re.compile(f"[\\[\\]|#^{CONTROLS}]")
 _CELL_MAX = 60
 
 
@@ -65,7 +69,7 @@ class _Text:
             return self.note_link(action.subject_path)
         name = " ".join(action.subject.split())
         # A link to a note that does not exist yet: one click in Obsidian creates it.
-        if name and not _UNLINKABLE.intersection(name):
+        if name and not _UNLINKABLE.search(name):
             return f"[[{name}]]"
         return self.escape(name)
 

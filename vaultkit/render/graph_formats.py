@@ -14,6 +14,7 @@ from typing import Any
 from vaultkit import graph as vg
 from vaultkit.errors import ExportError, UsageError
 from vaultkit.graph import ME, Graph, Tree
+from vaultkit.printable import printable
 from vaultkit.timeline import people
 from vaultkit.vault import Vault
 
@@ -114,7 +115,8 @@ def _most_connected(g: Graph, max_nodes: int, tree: Tree | None) -> set[str]:
 def _dot(value: Any) -> str:
     text = ("true" if value else "false") if isinstance(value, bool) else str(value)
     # Graphviz keeps \\ and \" inside quotes; a label turns \\ back into one backslash.
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return '"' + printable(text) + '"'
 
 
 def to_dot(g: Graph) -> str:
