@@ -912,3 +912,30 @@ def test_parsing_gives_each_open_task_the_id_of_its_action(tmp_path: Path) -> No
     hand = replace(vault, notes=(bare,))
     again = due_actions(hand, people(hand, today), today)
     assert sorted(a.id for a in again if a.rule == "task") == ids
+
+
+def test_someone_suggested_at_a_meeting_with_them_is_no_referral(tmp_path: Path) -> None:
+    """Named in both `with:` and `referrals:`: met there, so nobody to reach on their word
+    (the referral graph ignores it as a self-referral too)."""
+    from click.testing import CliRunner
+
+    from vaultkit.cli import cli
+
+    write(
+        tmp_path,
+        {
+            "People/Ann.md": contact("outreach: [2026-01-01]\nreplied: 2026-01-02"),
+            "Meetings/m.md": meeting(
+                'date: 2026-03-10\nwith: ["[[Ghost]]", "[[ann]]"]\n'
+                'referrals: ["[[ghost|G.]]", "[[Ann]]", "[[Other One]]"]'
+            ),
+        },
+    )
+    assert triples(actions_of(tmp_path), ("referral", "missing_note")) == [
+        ("missing_note", "Other One", D("2026-03-17")),
+    ]
+    due = CliRunner().invoke(cli, ["due", str(tmp_path), "--all", "--today", "2026-03-20"])
+    assert due.exit_code == 0
+    rows = [line.split("\t")[1:3] for line in due.stdout.splitlines()]
+    assert ["missing_note", "Other One"] in rows and ["thank", "Ghost"] in rows
+    assert not [r for r in rows if r[0] in ("referral", "missing_note") and r[1] != "Other One"]

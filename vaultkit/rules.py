@@ -325,8 +325,11 @@ class _Rules:
             m = note.meeting
             if m is None or m.effective_status(self.today) == "cancelled":
                 continue
+            met = self._keys(m.with_, note) if m.referrals else set()
             for link in m.referrals:
                 target = self.vault.resolve(link, note)
+                if self._key(link, target) in met:
+                    continue  # someone suggested to themselves: the graph ignores it too
                 if target is None:
                     name = link.target.rsplit("/", 1)[-1]
                     missing.setdefault(name_key(name), []).append((note, name))
@@ -351,6 +354,14 @@ class _Rules:
             first, name = min(missing[key], key=lambda pair: (meeting_key(pair[0]), pair[1]))
             self.referral("missing_note", _Subject(name, None, None), first, "no note yet")
         return set(named)
+
+    def _keys(self, links: Sequence[Link], note: Note) -> set[str]:
+        return {self._key(link, self.vault.resolve(link, note)) for link in links}
+
+    @staticmethod
+    def _key(link: Link, target: Note | None) -> str:
+        """Give who a link names: its note's path, else its name compared as names are."""
+        return target.path if target is not None else name_key(link.target.rsplit("/", 1)[-1])
 
     def referral(self, rule: str, who: _Subject, meeting: Note, state: str) -> None:
         m = meeting.meeting
