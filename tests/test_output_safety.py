@@ -173,3 +173,47 @@ def test_json_keeps_the_text_as_written(hostile: Path) -> None:
     result = run("export", "json", str(hostile), "--today", TODAY)
     people = {p["name"]: p for p in json.loads(result.stdout)["people"]}
     assert people["Jane"]["role"] == "Boss\x1b[31m\x07"
+
+
+# --- 2. an unresolved link is named by its target, not its display text ---------------
+
+
+@pytest.fixture
+def aliased(tmp_path: Path, make_vault: MakeVault) -> Path:
+    return make_vault(
+        tmp_path / "v",
+        {
+            "People/Bob.md": fm("type: contact\noutreach: [2026-10-01]"),
+            "Meetings/Coffee.md": fm(
+                'type: meeting\ndate: 2026-11-02\nwith: ["[[Bob]]", "[[Pipe | Person]]"]\n'
+                'referrals: ["[[Bob]]", "[[People/Carol|Caz]]"]'
+            ),
+            "Meetings/Next.md": fm('type: meeting\ndate: 2026-11-30\nwith: ["[[Dee|Dee D.]]"]'),
+        },
+    )
+
+
+def test_export_names_an_unresolved_link_by_its_target(aliased: Path) -> None:
+    data = json.loads(run("export", "json", str(aliased), "--today", TODAY).stdout)
+    coffee = next(m for m in data["meetings"] if m["title"] == "Coffee")
+    assert coffee["with"] == ["Bob", "Pipe"]
+    assert coffee["referrals"] == ["Bob", "Carol"]
+    table = run("export", "csv", str(aliased), "--today", TODAY, "--table", "meetings").stdout
+    rows = {r["title"]: r for r in csv.DictReader(io.StringIO(table))}
+    assert rows["Coffee"]["with"] == "Bob; Pipe"
+    assert rows["Coffee"]["referrals"] == "Bob; Carol"
+
+
+def test_report_names_an_unresolved_referral_by_its_target(aliased: Path) -> None:
+    result = run("report", str(aliased), "--today", TODAY, "--since", "2026-10-30")
+    assert result.exit_code == 0, result.output
+    referrals = result.stdout.split("## Referrals received", 1)[1].split("\n## ", 1)[0]
+    assert "| 2026-11-02 | Carol | Bob and Pipe; no note yet |" in referrals
+    assert "| 2026-11-02 | Bob and Pipe |" in result.stdout  # the meeting held: with whom
+    assert "Caz" not in result.stdout
+
+
+def test_calendar_names_an_unresolved_person_by_the_target(aliased: Path, tmp_path: Path) -> None:
+    ics = tmp_path / "due.ics"
+    assert run("due", str(aliased), "--today", TODAY, "--ics", str(ics)).exit_code == 0
+    assert "SUMMARY:Meeting with Dee\r\n" in ics.read_bytes().decode("utf-8")

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from vaultkit.links import link_name
 from vaultkit.model import Link, Note
 from vaultkit.printable import printable
 from vaultkit.rules import due_actions, next_action_per_person
@@ -78,7 +79,7 @@ def _names(vault: Vault, links: Sequence[Link], source: Note) -> list[str]:
     out: list[str] = []
     for link in links:
         target = vault.resolve(link, source)
-        name = target.name if target is not None else link.shown
+        name = target.name if target is not None else link_name(link)
         if name not in out:
             out.append(name)
     return out

@@ -17,6 +17,7 @@ from pathlib import Path
 from icalendar import Calendar, Event
 
 from vaultkit.io import write_named
+from vaultkit.links import link_name
 from vaultkit.model import Note
 from vaultkit.printable import printable
 from vaultkit.rules import Action, DueView, join_names
@@ -59,7 +60,7 @@ def _meeting_event(view: DueView, note: Note, stamp: datetime) -> Event | None:
     names: list[str] = []
     for link in m.with_:
         target = view.vault.resolve(link, note)
-        name = target.name if target is not None else link.shown
+        name = target.name if target is not None else link_name(link)
         if name not in names:
             names.append(name)
     event = Event()

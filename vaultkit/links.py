@@ -16,6 +16,15 @@ from vaultkit.parse import nfc
 _UNSET = object()
 
 
+def link_name(link: Link) -> str:
+    """Give the name a link that resolves to no note stands for: its target's last path part.
+
+    Not the display text after `|`: `[[People/Carol|Caz]]` names Carol, as a note made for
+    the link would be named, and as `due`, `check` and the graph name it.
+    """
+    return link.target.rsplit("/", 1)[-1].strip() or link.target
+
+
 def name_key(text: str) -> str:
     """Give the form two names are compared in: NFC, case-folded, without `.md`."""
     text = nfc(text.strip())

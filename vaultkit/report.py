@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from typing import TypeGuard
 
 from vaultkit.errors import UsageError
+from vaultkit.links import link_name
 from vaultkit.model import Link, Note
 from vaultkit.printable import printable
 from vaultkit.rules import Action, due_actions, join_names, overdue
@@ -90,7 +91,7 @@ def _names(vault: Vault, links: tuple[Link, ...], source: Note) -> str:
     shown: list[str] = []
     for link in links:
         target = vault.resolve(link, source)
-        name = target.name if target is not None else link.shown
+        name = target.name if target is not None else link_name(link)
         if name not in shown:
             shown.append(name)
     return join_names(shown)
@@ -130,7 +131,7 @@ def review(vault: Vault, today: date, start: date) -> Review:
                 target = vault.resolve(link, note)
                 if target is not None and target.kind not in ("contact", "note"):
                     continue  # an organisation suggested is not a person to reach
-                name = target.name if target is not None else link.shown
+                name = target.name if target is not None else link_name(link)
                 state = _referral_state(by_person.get(target.path) if target else None)
                 referrals.append(Done(m.date, "referral", name, note.path, f"{who}; {state}"))
         for kind, when in (("thanked", m.thanked), ("reported back", m.reported_back)):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from vaultkit.links import name_key
+from vaultkit.links import link_name, name_key
 from vaultkit.model import Link, Note, Problem
 from vaultkit.timeline import Person
 from vaultkit.vault import Vault, paused_gc
@@ -91,7 +91,7 @@ class _Builder:
             why = f"is a {target.kind} note, not {wanted}; left out of the referral graph"
             self.skip(note, link, "graph-wrong-kind", why)
             return None
-        text = link.target.rsplit("/", 1)[-1].strip() or link.target
+        text = link_name(link)
         key = (missing_kind, name_key(text))
         if key not in self.missing:
             node, n = text, 1
