@@ -248,3 +248,32 @@ def test_a_new_file_stat_alone_is_enough(tmp_path: Path) -> None:
     )
     assert done.changed == ["People/Zoe New.md"]
     assert live.check() == []
+
+
+def test_a_note_marked_generated_elsewhere_is_warned_of_by_a_build_and_a_change_alike(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from vaultkit.cli import cli
+
+    root = copy_vault(SAMPLE, tmp_path / "v")
+    config = load_config(root)
+    vault = load_vault(root, config, use_cache=False)
+    ben = root / "People" / "Ben Carter.md"
+    ben.write_text(
+        ben.read_text(encoding="utf-8").replace("---\n", "---\ngenerated_by: vaultkit\n", 1)
+    )
+    stat = next(s for s in scan(root, config) if s.path == "People/Ben Carter.md")
+    changed = delta.update(vault, scan(root, config), [stat])
+    whole = load_vault(root, config, use_cache=False)
+    assert changed.notes == whole.notes and changed.problems == whole.problems
+    assert "People/Ben Carter.md" not in {n.path for n in whole.notes}
+    said = "People/Ben Carter.md: warning: marked `generated_by: vaultkit`, but not one of"
+    checked = CliRunner().invoke(cli, ["check", str(root)])
+    assert said in checked.stdout  # (exit 1: the sample's deliberate errors)
+    # Unmarked again, it is read again and the warning goes.
+    ben.write_text(ben.read_text(encoding="utf-8").replace("generated_by: vaultkit\n", ""))
+    stat = next(s for s in scan(root, config) if s.path == "People/Ben Carter.md")
+    back = delta.update(changed, scan(root, config), [stat])
+    assert back.problems == vault.problems and back.notes == vault.notes

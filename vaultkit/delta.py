@@ -22,6 +22,7 @@ from vaultkit.vault import (
     _dangling,
     conflict_copies,
     copy_problem,
+    generated_problem,
     read_notes,
 )
 
@@ -145,6 +146,11 @@ def update(
 
     problems = [p for p in vault.problems if p.path not in touched]
     problems += _problems_of(vault, resolver, kept, touched, copies, new_copies)
+    problems += [
+        generated_problem(path)
+        for path, note in parsed.items()
+        if note.generated and path not in gone and path not in new_copies
+    ]
     problems.sort(key=Problem.sort_key)
     return Vault(root, config, tuple(kept), tuple(problems), resolver, len(todo) + len(back))
 

@@ -306,7 +306,9 @@ def assemble(
     for note in notes:
         if note.path in copies:
             problems.append(copy_problem(note.path, copies[note.path]))
-        elif not note.generated:
+        elif note.generated:
+            problems.append(generated_problem(note.path))
+        else:
             kept.append(note)
             problems.extend(note.problems)
     resolver = Resolver(kept)
@@ -477,6 +479,19 @@ def is_note_path(rel: str, config: Config) -> bool:
     ignored = {i.casefold() for i in config.ignore}
     ignored.add(config.cache_folder.strip("/").casefold())
     return not any("/".join(parts[:i]).casefold() in ignored for i in range(1, len(parts)))
+
+
+def generated_problem(path: str) -> Problem:
+    """Give the warning for a note marked as vaultkit's own that is not one it writes."""
+    return Problem(
+        path,
+        None,
+        "generated_by",
+        "warning",
+        "generated-elsewhere",
+        "marked `generated_by: vaultkit`, but not one of the notes vaultkit writes ([output] "
+        "in vaultkit.toml); not read — delete it if it is an old copy, or remove that line",
+    )
 
 
 def copy_problem(path: str, original: str) -> Problem:
