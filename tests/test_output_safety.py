@@ -217,3 +217,84 @@ def test_calendar_names_an_unresolved_person_by_the_target(aliased: Path, tmp_pa
     ics = tmp_path / "due.ics"
     assert run("due", str(aliased), "--today", TODAY, "--ics", str(ics)).exit_code == 0
     assert "SUMMARY:Meeting with Dee\r\n" in ics.read_bytes().decode("utf-8")
+
+
+# --- 3. words -------------------------------------------------------------------------
+
+
+def test_index_header_counts_one_in_the_singular(tmp_path: Path, make_vault: MakeVault) -> None:
+    root = make_vault(
+        tmp_path / "v",
+        {
+            "People/Ann.md": fm('type: contact\norg: "[[Acme]]"'),
+            "Orgs/Acme.md": fm("type: org"),
+            "Meetings/Call.md": fm('type: meeting\ndate: 2026-11-02\nwith: ["[[Ann]]", "[[Zed]]"]'),
+        },
+    )
+    assert run("build", str(root), "--today", TODAY).exit_code == 0
+    index = (root / "CRM" / "CRM Index.md").read_text(encoding="utf-8")
+    assert "1 people · 1 meeting · 1 organisation · 3 notes · 1 problem\n" in index
+
+
+def test_graph_names_the_kind_of_a_wrong_note_with_its_article(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    root = make_vault(
+        tmp_path / "v",
+        {
+            "People/Ann.md": fm('type: contact\nreferred_by: "[[Acme]]"'),
+            "Orgs/Acme.md": fm("type: org"),
+        },
+    )
+    result = run("graph", "stats", str(root), "--today", TODAY)
+    assert "referred_by: [[Acme]] is an org note, not a person;" in result.stderr
+
+
+def test_a_referral_at_a_meeting_still_to_come_is_not_told_as_past(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    root = make_vault(
+        tmp_path / "v",
+        {
+            "People/Ann.md": fm("type: contact\noutreach: [2026-11-01]"),
+            "People/Bo.md": fm("type: contact"),
+            "Meetings/Past.md": fm(
+                'type: meeting\ndate: 2026-11-02\nwith: ["[[Ann]]"]\nreferrals: ["[[Bo]]"]'
+            ),
+            "Meetings/Future.md": fm(
+                'type: meeting\ndate: 2026-12-31\nwith: ["[[Bo]]"]\nreferrals: ["[[Acme]]"]'
+            ),
+        },
+    )
+    result = run("graph", "path", "Acme", str(root), "--today", TODAY)
+    assert result.exit_code == 0, result.output
+    assert "  2. Ann suggested Bo when you met on 2026-11-02" in result.stdout
+    assert "  3. Bo is to suggest Acme at the meeting on 2026-12-31 (still to come)" in (
+        result.stdout
+    )
+
+
+def test_csv_export_round_trips_through_csv_import(tmp_path: Path, make_vault: MakeVault) -> None:
+    # List cells are joined with "; ", as `import csv` splits them (tags on "," too).
+    root = make_vault(
+        tmp_path / "v",
+        {
+            "People/Ann.md": fm(
+                'type: contact\naliases: ["Annie, the first", "A. B."]\nrole: "Lead; data"\n'
+                'referred_by: ["[[Bo]]", "[[Cy]]"]\ntags: [alpha, beta]\nemail: ann@x.org'
+            ),
+            "People/Bo.md": fm("type: contact"),
+            "People/Cy.md": fm("type: contact"),
+        },
+    )
+    exported = tmp_path / "people.csv"
+    exported.write_bytes(run("export", "csv", str(root), "--today", TODAY).stdout_bytes)
+    fresh = make_vault(tmp_path / "fresh", {"Welcome.md": "hello\n"})
+    result = run("import", "csv", str(exported), "--vault", str(fresh))
+    assert result.exit_code == 0, result.output
+    data = json.loads(run("index", str(fresh), "--json").stdout)
+    ann = next(n for n in data["notes"] if n["name"] == "Ann")
+    assert ann["aliases"] == ["Annie, the first", "A. B."]
+    assert ann["contact"]["role"] == "Lead; data"
+    assert [link["target"] for link in ann["contact"]["referred_by"]] == ["Bo", "Cy"]
+    assert ann["contact"]["tags"] == ["alpha", "beta"]

@@ -392,7 +392,8 @@ def export_(kind: str, vault: str, table: str, output: Path | None, today: date 
     default="7d",
     show_default=True,
     metavar="PERIOD",
-    help="The period: 7d (the last 7 days, today included), 2w, 1m, or a date YYYY-MM-DD.",
+    help="The period: 7d (the last 7 days, today included), 2w, 1m (m is 30 days), "
+    "or a first day YYYY-MM-DD.",
 )
 @today_option
 @click.option(

@@ -88,7 +88,8 @@ class _Builder:
             return self.ids[target.path]
         if target is not None:
             wanted = " or ".join("a person" if k == "contact" else "an organisation" for k in kinds)
-            why = f"is a {target.kind} note, not {wanted}; left out of the referral graph"
+            kind = "an org" if target.kind == "org" else f"a {target.kind}"
+            why = f"is {kind} note, not {wanted}; left out of the referral graph"
             self.skip(note, link, "graph-wrong-kind", why)
             return None
         text = link_name(link)

@@ -97,7 +97,7 @@ def report_data(report: Report) -> dict[str, Any]:
         "yields": to_data(report.yields),
         "unacted": to_data(report.unacted),
         "stopped": to_data(report.stopped),
-        "target_paths": [path_data(report.g, p) for p in report.paths],
+        "target_paths": [path_data(report.g, p, report.today) for p in report.paths],
         "problems": to_data(report.rg.problems),
     }
 
@@ -114,8 +114,9 @@ def _state(g: Graph, n: str) -> str:
     return " — met" if a.get("met") else f" — not met yet ({a.get('stage') or 'identified'})"
 
 
-def hop_sentence(g: Graph, hop: vg.Hop) -> str:
-    """Give a sentence saying how the two ends of a hop are connected."""
+def hop_sentence(g: Graph, hop: vg.Hop, today: date | None = None) -> str:
+    """Give a sentence saying how the two ends of a hop are connected: a meeting after
+    `today` as still to come (without `today`, every meeting as held)."""
     u, v = node_label(g, hop.source), node_label(g, hop.target)
     if hop.kind == "works_at":
         return f"{u} works at {v}"
@@ -126,7 +127,15 @@ def hop_sentence(g: Graph, hop: vg.Hop) -> str:
         return f"you know {v} directly" + (f" ({source})" if source else "") + _state(g, hop.target)
     a, b = (v, u) if hop.kind == "introduced_by" else (u, v)
     met = " when you met" + (f" on {hop.date}" if hop.date else "") if hop.meeting else ""
-    if hop.referred_by:
+    if met and today is not None and hop.date > today.isoformat():
+        # A scheduled meeting's `referrals:` are names you mean to ask about.
+        said = f" at the meeting on {hop.date} (still to come)"
+        said = (
+            f"{a} introduced you to {b} and is to suggest them{said}"
+            if hop.referred_by
+            else f"{a} is to suggest {b}{said}"
+        )
+    elif hop.referred_by:
         said = f"{a} introduced you to {b}" + (f" and suggested them{met}" if met else "")
     else:
         said = f"{a} suggested {b}{met}"
@@ -135,9 +144,9 @@ def hop_sentence(g: Graph, hop: vg.Hop) -> str:
     return said + _state(g, hop.target)
 
 
-def path_data(g: Graph, path: vg.WarmPath) -> dict[str, Any]:
+def path_data(g: Graph, path: vg.WarmPath, today: date | None = None) -> dict[str, Any]:
     """Give a warm path as JSON-ready data, each hop with its sentence."""
-    hops = [{**to_data(h), "text": hop_sentence(g, h)} for h in path.hops]
+    hops = [{**to_data(h), "text": hop_sentence(g, h, today)} for h in path.hops]
     return {"target": path.target, "nodes": list(path.nodes), "met": path.met, "hops": hops}
 
 
@@ -167,7 +176,7 @@ def warm_path_to(vault: Vault, today: date, target: str) -> dict[str, Any]:
     path = vg.warm_path(rg.graph, node)
     if path is None:
         raise NotFoundError(f"no chain of people leads from you to {node}")
-    return {"kind": rg.graph.nodes[node]["kind"], **path_data(rg.graph, path)}
+    return {"kind": rg.graph.nodes[node]["kind"], **path_data(rg.graph, path, today)}
 
 
 # --- the note ------------------------------------------------------------------------------
@@ -240,7 +249,7 @@ def _render(report: Report, vault: Vault) -> bytes:
             cell.node(p.target),
             cell.chain(p.nodes[1:]),
             str(p.met),
-            escape("; ".join(hop_sentence(g, h) for h in p.hops)),
+            escape("; ".join(hop_sentence(g, h, report.today) for h in p.hops)),
         ],
         ["Organisation", "Path", "Met on it", "How"],
         "No target organisations (`target: true` in an org note) or no path to one.",

