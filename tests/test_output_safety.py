@@ -144,6 +144,11 @@ def test_problems_are_one_line_each(hostile: Path) -> None:
     problem = Problem("People/A\x1bB.md", 4, "with", "warning", "x", "with: [[Jane\nDoe\x07]]")
     assert problem.format() == "People/A\ufffdB.md:4: warning: with: [[Jane Doe\ufffd]]"
     assert Problem("A\nB.md", None, None, "error", "x", "a\r\nb").format() == "A\\nB.md: error: a b"
+    checked = run("check", str(hostile))
+    assert controls(checked.stdout) == []
+    assert "People/Nul.md:4: warning: referred_by: [[Ref Person]] points to no note" in (
+        checked.stdout.splitlines()
+    )
 
 
 def test_report_has_no_control_characters(hostile: Path) -> None:

@@ -182,7 +182,7 @@ def test_a_day_no_note_can_hold_is_refused_before_writing(tmp_path: Path, day: s
         done(root, action_id(root, "follow_up", "Ann"), "--date", day),
     ):
         assert result.exit_code == 2, result.output
-        assert f"{day} is outside the years 1900–2199; nothing was written" in result.stderr
+        assert f"{day}' is outside the years 1900–2199" in result.stderr
     assert snapshot(root) == before
 
 
@@ -315,4 +315,17 @@ def test_done_on_a_missing_note_named_with_a_folder_says_what_to_do(tmp_path: Pa
     assert "the link [[Jo/Ann Smith]] names a folder: make the note at Jo/Ann Smith.md" in (
         result.stderr
     )
+    assert snapshot(root) == before
+
+
+def test_the_library_refuses_a_day_no_note_can_hold_too(tmp_path: Path) -> None:
+    from datetime import date
+
+    from vaultkit import record
+    from vaultkit.errors import UsageError
+
+    root = write(tmp_path / "v", {"People/Ann.md": ANN})
+    before = snapshot(root)
+    with pytest.raises(UsageError, match=r"1800-01-01 is outside the years 1900–2199"):
+        record.log(root, "Ann", "outreach", date(2026, 3, 20), date(1800, 1, 1))
     assert snapshot(root) == before

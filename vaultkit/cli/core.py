@@ -20,6 +20,7 @@ from vaultkit.cli.base import (
     vault_argument,
 )
 from vaultkit.model import Problem, to_data
+from vaultkit.printable import printable
 from vaultkit.render.markdown import count
 
 
@@ -51,7 +52,9 @@ def _progress_bar(quiet: bool) -> tuple[Any, Any]:
 def problem_line(problem: Problem) -> str:
     """Give a problem as a `path:line: severity: message` line, coloured on a terminal."""
     colour = "red" if problem.severity == "error" else "yellow"
-    return f"{problem.where()}: {click.style(problem.severity, fg=colour)}: {problem.message}"
+    # On one line, and no control character of a note's reaches the terminal.
+    message = printable(problem.message)
+    return f"{problem.where()}: {click.style(problem.severity, fg=colour)}: {message}"
 
 
 @cli.command()
