@@ -208,7 +208,7 @@ def test_generated_notes_are_never_read(tmp_path: Path, make_vault: MakeVault) -
     # A generated note moved elsewhere by the user is still not input.
     shutil.copy(root / INDEX, root / "Old Index.md")
     assert [n.path for n in pipeline.read(root).notes] == ["People/Ann.md"]
-    assert b"1 notes" in pipeline.render_outputs(pipeline.read(root), TODAY).notes[INDEX]
+    assert b"1 note \xc2\xb7" in pipeline.render_outputs(pipeline.read(root), TODAY).notes[INDEX]
 
 
 def test_hidden_and_cache_folders_do_not_reach_the_index(
@@ -228,7 +228,7 @@ def test_hidden_and_cache_folders_do_not_reach_the_index(
     pipeline.build(root, TODAY)
     text = (root / INDEX).read_text(encoding="utf-8")
     assert "TRAP" not in text and "Trap" not in text
-    assert "1 people" in text
+    assert "1 person · 0 meetings" in text
 
 
 def test_folder_mapping_type_override_and_field_aliases(

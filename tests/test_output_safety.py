@@ -238,7 +238,7 @@ def test_index_header_counts_one_in_the_singular(tmp_path: Path, make_vault: Mak
     )
     assert run("build", str(root), "--today", TODAY).exit_code == 0
     index = (root / "CRM" / "CRM Index.md").read_text(encoding="utf-8")
-    assert "1 people · 1 meeting · 1 organisation · 3 notes · 1 problem\n" in index
+    assert "1 person · 1 meeting · 1 organisation · 3 notes · 1 problem\n" in index
 
 
 def test_graph_names_the_kind_of_a_wrong_note_with_its_article(

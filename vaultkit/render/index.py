@@ -22,13 +22,12 @@ from vaultkit.vault import Vault
 
 def counts_line(people: int, meetings: int, orgs: int, notes: int, problems: int) -> str:
     """Give the index's line of counts ("2 people · 1 meeting · ..."), on both renderers."""
-    # "people" and "notes" as before even for 1: tests/test_index_note.py reads those words.
     return " · ".join(
         (
-            f"{people} people",
+            count(people, "person", "people"),
             count(meetings, "meeting"),
             count(orgs, "organisation"),
-            f"{notes} notes",
+            count(notes, "note"),
             count(problems, "problem"),
         )
     )
