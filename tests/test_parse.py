@@ -397,3 +397,20 @@ def test_body_links_are_each_distinct_link_at_the_line_it_first_stands_on(body: 
     assert got.body_link_lines == tuple(expected.values())
     shown = {link.target for link in got.links}
     assert "x.png" not in shown and "" not in shown  # attachments and [[]] lead to no note
+
+
+@pytest.mark.parametrize(
+    ("written", "target", "bracketed"),
+    [
+        (r'"[[Jane\nDoe]]"', "Jane Doe", True),
+        (r'"[[Ref\rPerson|R.]]"', "Ref Person", True),
+        (r'"Jane\tDoe"', "Jane Doe", False),
+    ],
+)
+def test_a_link_broken_over_lines_by_a_yaml_escape_is_one_name(
+    written: str, target: str, bracketed: bool
+) -> None:
+    parsed = parse_text("People/A.md", note(f"type: contact\nreferred_by: {written}\n"), Config())
+    assert parsed.contact is not None
+    (link,) = parsed.contact.referred_by
+    assert (link.target, link.bracketed) == (target, bracketed)

@@ -93,6 +93,10 @@ def _short_link(text: str, field: str | None, line: int | None) -> Link | None:
 def _read_link_text(text: str) -> tuple[str, str | None, str | None, bool] | None:
     """Give (target, alias, heading, bracketed) for a front-matter link value."""
     text = text.strip()
+    if "\n" in text or "\r" in text or "\t" in text:
+        # A YAML escape (`"[[Jane\nDoe]]"`) can break a name over lines; no file name or
+        # link holds a line break, and the name is one line wherever it is shown.
+        text = " ".join(text.split())
     if not text:
         return None
     match = _WIKILINK.fullmatch(text)
