@@ -285,7 +285,8 @@ def test_csv_export_round_trips_through_csv_import(tmp_path: Path, make_vault: M
         tmp_path / "v",
         {
             "People/Ann.md": fm(
-                'type: contact\naliases: ["Annie, the first", "A. B."]\nrole: "Lead; data"\n'
+                'type: contact\naliases: ["Annie, the first", "A. B.", "x; y", "back\\\\slash;"]\n'
+                'role: "Lead; data"\n'
                 'referred_by: ["[[Bo]]", "[[Cy]]"]\ntags: [alpha, beta]\nemail: ann@x.org'
             ),
             "People/Bo.md": fm("type: contact"),
@@ -299,7 +300,7 @@ def test_csv_export_round_trips_through_csv_import(tmp_path: Path, make_vault: M
     assert result.exit_code == 0, result.output
     data = json.loads(run("index", str(fresh), "--json").stdout)
     ann = next(n for n in data["notes"] if n["name"] == "Ann")
-    assert ann["aliases"] == ["Annie, the first", "A. B."]
+    assert ann["aliases"] == ["Annie, the first", "A. B.", "x; y", "back\\slash;"]
     assert ann["contact"]["role"] == "Lead; data"
     assert [link["target"] for link in ann["contact"]["referred_by"]] == ["Bo", "Cy"]
     assert ann["contact"]["tags"] == ["alpha", "beta"]

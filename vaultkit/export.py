@@ -161,7 +161,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        value = "; ".join(str(v) for v in value)
+        # As `import csv` splits them: on `;`, which an item keeps as `\;` (and `\` as `\\`).
+        value = "; ".join(str(v).replace("\\", "\\\\").replace(";", "\\;") for v in value)
     text = str(value)
     # A cell is one line without control characters; a formula is judged as written.
     return "'" + printable(text) if _FORMULA.match(text) else printable(text)

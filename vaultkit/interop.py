@@ -294,8 +294,7 @@ def read_csv(
             if not cell:
                 continue
             if target in LIST_FIELDS:
-                sep = r"[;,]" if target == "tags" else r";"
-                items = [p.strip() for p in re.split(sep, cell) if p.strip()]
+                items = list_items(cell, ";," if target == "tags" else ";")
                 values[target] = [*values.get(target, []), *items]
             elif target == "notes" and "notes" in values:
                 values["notes"] += "\n\n" + cell
@@ -382,3 +381,14 @@ def import_file(
             raise
         raise type(exc)(exc.message, name, exc.line) from exc
     return import_rows(root, rows, bad, today, label=label, dry_run=dry_run)
+
+
+def list_items(cell: str, separators: str) -> list[str]:
+    """Give the items of a CSV list cell: split on the separators, except where a
+    backslash keeps one (`\\;`, as `vaultkit export csv` writes an item holding it)."""
+    item = re.compile(rf"(?:\\.|[^{re.escape(separators)}\\]|\\$)+")
+    found = (_UNESCAPE.sub(r"\1", m.group(0)).strip() for m in item.finditer(cell))
+    return [i for i in found if i]
+
+
+_UNESCAPE = re.compile(r"\\([\\;,])")
