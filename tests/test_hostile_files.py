@@ -171,8 +171,9 @@ def test_a_file_name_that_is_not_utf8_is_reported_and_the_rest_still_works(vault
 def test_notes_built_to_make_patterns_backtrack_are_read_in_one_pass() -> None:
     """Inputs that took the old patterns minutes (each unclosed fence or run of blanks
     scanned again from every position); read line by line they take milliseconds."""
+    from vaultkit.body import _without_code
     from vaultkit.config import Config
-    from vaultkit.parse import _without_code, parse_text
+    from vaultkit.parse import parse_text
 
     config = Config()
     fences = parse_text("a.md", "---\ntype: contact\n---\n" + "```a\n" * 20_000 + "[[X]]\n", config)

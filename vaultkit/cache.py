@@ -39,6 +39,7 @@ MAX_BLOBS = 64
 PARSER_MODULES = (
     "model.py",
     "parse.py",
+    "body.py",
     "yamlfm.py",
     "ids.py",
     "config.py",

@@ -13,9 +13,9 @@ import bisect
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from vaultkit.body import link_parts
 from vaultkit.links import Resolver, name_key
 from vaultkit.model import Note, Problem
-from vaultkit.parse import link_parts
 from vaultkit.vault import (
     FileStat,
     Vault,

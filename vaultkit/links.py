@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from vaultkit.body import nfc
 from vaultkit.model import Link, Note, Problem
-from vaultkit.parse import nfc
 
 _UNSET = object()
 

@@ -211,7 +211,7 @@ class Note(_Record):
         """Give every link of the note: front-matter fields first, then the body's."""
         if not self.body_links:
             return self.fm_links
-        from vaultkit.parse import body_link
+        from vaultkit.body import body_link
 
         body = map(body_link, self.body_links, self.body_link_lines)
         return self.fm_links + tuple(link for link in body if link is not None)

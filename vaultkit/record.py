@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from vaultkit.body import FIRST_YEAR, LAST_YEAR
 from vaultkit.build import read
 from vaultkit.edit import append_to_list, apply_edit, set_scalar
 from vaultkit.errors import EditRefusedError, NotFoundError, UsageError
 from vaultkit.model import Note, Problem
-from vaultkit.parse import FIRST_YEAR, LAST_YEAR, parse_text
+from vaultkit.parse import parse_text
 from vaultkit.rules import Action, due_actions, join_names, open_tasks
 from vaultkit.timeline import people
 from vaultkit.vault import Vault, was_read

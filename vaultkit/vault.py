@@ -17,12 +17,13 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 
 from vaultkit import cache
+from vaultkit.body import body_link, link_parts, nfc
 from vaultkit.config import Config
 from vaultkit.errors import VaultNotFoundError
 from vaultkit.io import NOT_REGULAR, READ_FLAGS, read_fd
 from vaultkit.links import Resolver, name_key
 from vaultkit.model import Link, Note, Problem
-from vaultkit.parse import body_link, link_parts, nfc, parse_bytes
+from vaultkit.parse import parse_bytes
 
 Progress = Callable[[int, int], None]
 
