@@ -34,8 +34,9 @@ from vaultkit.cli import cli
 from vaultkit.config import load_config
 from vaultkit.incremental import Live
 from vaultkit.io import vault_lock
+from vaultkit.manifest import input_key, remember_build
 from vaultkit.render import pieces
-from vaultkit.vault import load_vault
+from vaultkit.vault import load_vault, scan
 from vaultkit.watch import Watcher, default_observer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -411,6 +412,59 @@ def test_its_own_writes_never_trigger_a_rebuild(watcher: Watcher, vault: Path) -
         assert (watcher.counts.cycles, watcher.counts.rebuilds) == (cycles + 1, rebuilds + 1)
     assert watcher.writer.writes - writes >= 3  # the index, each time
     assert watcher.counts.ignored > ignored  # its writes were heard, and dropped
+
+
+@pytest.mark.parametrize("how", ["deleted", "moved away"])
+def test_a_generated_note_deleted_or_moved_away_is_written_again(
+    watcher: Watcher, vault: Path, tmp_path: Path, how: str
+) -> None:
+    converged(watcher)
+    rebuilds = watcher.counts.rebuilds
+    for rel in OUTPUTS:
+        if how == "deleted":
+            (vault / rel).unlink()
+        else:
+            (vault / rel).rename(tmp_path / Path(rel).name)
+    wait_for(lambda: all((vault / rel).exists() for rel in OUTPUTS), "the notes written again")
+    converged(watcher)
+    assert watcher.counts.rebuilds == rebuilds  # no note changed: nothing read again
+
+
+def test_a_users_note_moved_aside_from_a_generated_notes_place_lets_it_be_written(
+    start: Callable[..., Watcher], vault: Path, tmp_path: Path
+) -> None:
+    (vault / "CRM").mkdir()
+    (vault / "CRM" / "Due Actions.md").write_text("my own notes\n")
+    w = start()
+    assert (vault / "CRM" / "Due Actions.md").read_text() == "my own notes\n"
+    (vault / "CRM" / "Due Actions.md").rename(tmp_path / "mine.md")
+    wait_for(lambda: (vault / "CRM" / "Due Actions.md").exists(), "the Due Actions note")
+    converged(w)
+    assert (tmp_path / "mine.md").read_text() == "my own notes\n"
+
+
+def test_a_record_of_a_build_never_vouches_for_a_missing_note(
+    start: Callable[..., Watcher], vault: Path
+) -> None:
+    w = start()
+    converged(w)
+    w.stop()
+    graph = vault / "CRM" / "Referral Graph.md"
+    graph.unlink()
+    # As a watcher idle with the note gone would record it (the record names it missing).
+    config = load_config(vault)
+    stats = scan(vault, config)
+    remember_build(
+        vault / config.cache_folder,
+        input_key(config, stats, TODAY),
+        vault,
+        config.output.paths(),
+        pipeline.Summary(0, 0, 0, 0, 0, 0, 0),
+        0,
+    )
+    result = CliRunner().invoke(cli, ["build", str(vault), "--today", TODAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert graph.exists() and outputs(vault) == cold(vault)
 
 
 def test_an_exception_in_the_handler_never_kills_the_observer(

@@ -57,7 +57,9 @@ def last_build(cache_dir: Path, key: str, root: Path, outputs: Sequence[str]) ->
         if record["key"] != key:
             return None
         for rel in outputs:
-            if _stat_of(root / rel) != record["outputs"].get(rel):
+            found = _stat_of(root / rel)
+            # A generated note gone from disk is written again, whatever was recorded.
+            if found is None or found != record["outputs"].get(rel):
                 return None
         # A note saved within the timestamp resolution of the record could hide
         # behind an unchanged mtime: then only a real read can tell.

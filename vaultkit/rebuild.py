@@ -249,6 +249,19 @@ class Rebuilder:
         note = self.live.by_path.get(path)
         return note if note is not None else self.aside.get(path)
 
+    def restore(self, paths: set[str]) -> None:
+        """Write again those of the generated notes (vault paths) that are gone from disk."""
+        graph = self.config.output.path(self.config.output.graph)
+        missing = {p for p in paths if not (self.root / p).exists()}
+        notes = {rel: data for rel, data in self.live.render().items() if rel in missing}
+        written = self.writer.write(notes) if notes else []
+        if written:
+            log.info("wrote %s again: it was deleted or moved away", ", ".join(written))
+        if graph in missing:
+            self.want_graph()  # drawn again: its bytes are not kept
+        if missing:
+            self.recorded = False  # the record of the last build names the notes as they were
+
     def want_graph(self) -> None:
         """Have the graph drawn again (now, or when the drawing under way ends)."""
         self.graph.wanted = True

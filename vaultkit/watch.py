@@ -157,6 +157,7 @@ class Watcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._files: set[str] = set()
+        self._gone: set[str] = set()  # generated notes deleted or moved away
         self._rescan = self._reload = self._busy = False
         self._first = self._last = 0.0
         self._observer: Any = None
@@ -270,12 +271,21 @@ class Watcher:
             paths.append(event.dest_path)
         notes: list[str] = []
         folder = reload = False
+        outputs = {p.casefold(): p for p in self.config.output.paths()}
         for raw in paths:
             rel = self._relative(os.fsdecode(raw))
             if rel is None:
                 continue
             if rel == CONFIG_NAME:
                 reload = True
+            elif rel.casefold() in outputs:
+                # A generated note deleted, or moved away (a user's note set aside from
+                # where one goes, say): written again, as a build would. Its own writes
+                # are renames onto it, never from it.
+                if raw == event.src_path and event.event_type in ("deleted", "moved"):
+                    with self._lock:
+                        self._gone.add(outputs[rel.casefold()])
+                        self._wake.set()
             elif event.is_directory:
                 # A folder is created, moved or deleted with its notes: look at them all.
                 folder = folder or is_note_path(f"{rel}/x.md", self.config)
@@ -356,6 +366,10 @@ class Watcher:
         try:
             self._supervise()
             rebuild = self.rebuild
+            with self._lock:
+                gone, self._gone = self._gone, set()
+            if gone:
+                rebuild.restore(gone)
             rebuild.take_check()
             rebuild.draw_graph()
             rebuild.writer.retry()
@@ -398,7 +412,7 @@ class Watcher:
     def idle(self) -> bool:
         """Give whether nothing is pending, being rebuilt, drawn or waiting to be written."""
         with self._lock:
-            pending = bool(self._files or self._rescan or self._reload)
+            pending = bool(self._files or self._rescan or self._reload or self._gone)
         return not (pending or self._busy or self.rebuild.busy())
 
 
