@@ -51,3 +51,37 @@ def test_links_checked_on_the_other_core_give_the_same_problems(tmp_path: Path) 
     assert outputs.notes == pipeline.render_outputs(checked, TODAY).notes
     # A vault read with its links unchecked still renders them (on one core).
     assert pipeline.render_outputs(unchecked, TODAY).notes == outputs.notes
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parallel paths fork, on Linux only")
+def test_a_build_killed_mid_read_leaves_no_worker_and_no_traceback(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    generate(tmp_path / "v", 2000, seed=5)  # a read of a few seconds, on every core
+    err = tmp_path / "err"
+    with err.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vaultkit", "build", str(tmp_path / "v"), "-q"],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+        workers: list[str] = []
+        deadline = time.monotonic() + 30
+        while not workers and time.monotonic() < deadline and proc.poll() is None:
+            workers = children.read_text().split() if children.exists() else []
+            time.sleep(0.01)
+        assert workers, "the build never started its workers"
+        proc.send_signal(signal.SIGKILL)  # as a timeout in cron kills it
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{w}").exists() for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    alive = [w for w in workers if Path(f"/proc/{w}").exists()]
+    for w in alive:  # leave nothing behind, even when failing
+        os.kill(int(w), signal.SIGKILL)
+    assert alive == []
+    assert b"Traceback" not in err.read_bytes()

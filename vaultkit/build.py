@@ -25,6 +25,7 @@ from vaultkit.vault import (
     Progress,
     Vault,
     dangling_links,
+    end_with_parent,
     load_vault,
     paused_gc,
     resolve_root,
@@ -194,7 +195,7 @@ def derive(vault: Vault, today: date) -> tuple[Vault, Outputs]:
         by_person = people(vault, today)
     _FORKED = (vault, by_person, today)
     try:
-        with multiprocessing.get_context("fork").Pool(1) as pool:
+        with multiprocessing.get_context("fork").Pool(1, initializer=end_with_parent) as pool:
             dangling = None
             if not vault.links_checked:
                 dangling = pool.apply_async(_forked_dangling_links, (None,))

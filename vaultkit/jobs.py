@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from vaultkit.timeline import Person
-from vaultkit.vault import Vault
+from vaultkit.vault import Vault, end_with_parent
 
 log = logging.getLogger("vaultkit.watch")
 
@@ -64,6 +64,7 @@ class ChildJob:
         if pid == 0:  # the child: work, hand the bytes over, and leave without cleaning up
             try:
                 os.close(read_end)
+                end_with_parent()  # a watcher killed outright leaves no drawing behind
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 os.nice(10)  # background work: the next save's rebuild comes first

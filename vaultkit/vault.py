@@ -256,13 +256,31 @@ def _read_many(
     blobs = []
     done = 0
     # fork: the workers start with the parent's imports, so a pool costs milliseconds.
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=end_with_parent) as pool:
         for data in pool.imap(_read_chunk, chunks):
             blobs.append(cache.unpack(data))
             done += len(blobs[-1].entries)
             if progress:
                 progress(done, total)
     return blobs
+
+
+def end_with_parent() -> None:
+    """Have this forked process end when the one that forked it ends (Linux).
+
+    A build killed mid-way (a SIGKILL from cron's timeout, say) would otherwise leave
+    its workers to finish, then fail writing to it, each with a traceback on stderr.
+    """
+    if sys.platform != "linux":
+        return
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it ended before we asked
+        os._exit(1)
 
 
 def conflict_copies(stats: Sequence[FileStat]) -> dict[str, str]:
