@@ -9,8 +9,9 @@ from click.testing import CliRunner
 from conftest import MakeVault, note
 
 from vaultkit.cli import cli
-from vaultkit.config import line_of, load_config
+from vaultkit.config import line_of, load_config, parse_config
 from vaultkit.errors import ConfigError
+from vaultkit.parse import parse_text
 
 OUTSIDE = "must stay inside the vault (a relative path without `..`)"
 
@@ -147,3 +148,96 @@ def test_an_output_note_without_a_name_is_refused(
         f"vaultkit: error: vaultkit.toml:2: output.{setting} must name a note, not {value!r}\n"
     )
     assert not (root / "CRM").exists()
+
+
+def _refused(root: Path, toml: str) -> ConfigError:
+    (root / "vaultkit.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(root)
+    assert info.value.exit_code == 2
+    return info.value
+
+
+# --- [folders] ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ('"../outside"', f"folders.\"../outside\" {OUTSIDE}, not '../outside'"),
+        ('"a/../../b"', f"folders.\"a/../../b\" {OUTSIDE}, not 'a/../../b'"),
+        ('"C:/x"', f"folders.\"C:/x\" {OUTSIDE}, not 'C:/x'"),
+        ('"x\\u0000y"', 'folders."x\\u0000y" must not hold a NUL character'),
+        ('"x\\ny"', "folders.\"x\\ny\" must not hold a control character, not 'x\\ny'"),
+        (
+            '".hidden"',
+            'folders.".hidden" must not be hidden (a name starting with `.`), '
+            "not '.hidden': vaultkit reads no hidden folder",
+        ),
+        (
+            '"People/.old"',
+            'folders."People/.old" must not be hidden (a name starting with '
+            "`.`), not 'People/.old': vaultkit reads no hidden folder",
+        ),
+        ('""', "folders.\"\" must name a folder, not ''"),
+        ('"./"', "folders.\"./\" must name a folder, not './'"),
+    ],
+)
+def test_a_folders_key_that_is_not_a_folder_of_the_vault_is_refused_with_its_line(
+    tmp_path: Path, key: str, message: str
+) -> None:
+    error = _refused(tmp_path, f'ignore = []\n[folders]\n{key} = "contact"\n')
+    assert str(error) == f"vaultkit.toml:3: {message}"
+
+
+def test_folders_keys_are_the_folders_they_name() -> None:
+    config = parse_config(
+        {"folders": {"./People/": "meeting", "/Leads//Cold": "contact", "Ref\\Old": "note"}}
+    )
+    assert config.folders == {"People": "meeting", "Meetings": "meeting", "Orgs": "org",
+                              "Leads/Cold": "contact", "Ref/Old": "note"}  # fmt: skip
+    # A key naming a default folder in another case replaces it: one folder, your kind.
+    config = parse_config({"folders": {"people": "meeting"}})
+    assert config.folders == {"Meetings": "meeting", "Orgs": "org", "people": "meeting"}
+    assert parse_text("People/Ann.md", "---\nx: 1\n---\n", config).kind == "meeting"
+
+
+@pytest.mark.parametrize("second", ['people = "org"', '"./People" = "org"', '"People/" = "org"'])
+def test_two_folders_keys_for_one_folder_are_refused(tmp_path: Path, second: str) -> None:
+    error = _refused(tmp_path, f'[folders]\nPeople = "contact"\n{second}\n')
+    assert error.line == 3
+    assert error.message.endswith(
+        "names the folder 'People' again (folders differing only in case or by `./` are one)"
+    )
+
+
+def test_a_kind_of_note_a_folder_cannot_hold_names_its_line(tmp_path: Path) -> None:
+    error = _refused(tmp_path, '[folders]\n\nPeople = "person"\n')
+    assert str(error) == "vaultkit.toml:3: folders.People must be contact, meeting, org or note"
+
+
+def test_new_refuses_a_folder_outside_the_vault_and_writes_nothing(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    root = make_vault(tmp_path / "V", {"vaultkit.toml": '[folders]\n"../outside" = "contact"\n'})
+    result = CliRunner().invoke(cli, ["new", "contact", "Zed Outside", "--vault", str(root)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        'vaultkit: error: vaultkit.toml:2: folders."../outside" must stay inside the vault '
+        "(a relative path without `..`), not '../outside'\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["V"]
+    assert sorted(p.name for p in root.iterdir()) == ["vaultkit.toml"]
+
+
+def test_build_refuses_a_folder_with_a_nul_and_writes_nothing(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    toml = '[folders]\n"x\\u0000y" = "contact"\n'
+    root = make_vault(tmp_path, {"People/Ann.md": note("type: contact\n"), "vaultkit.toml": toml})
+    result = CliRunner().invoke(cli, ["build", str(root), "--today", "2026-11-25"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        'vaultkit: error: vaultkit.toml:2: folders."x\\u0000y" must not hold a NUL character\n'
+    )
+    assert sorted(p.name for p in root.iterdir()) == ["People", "vaultkit.toml"]

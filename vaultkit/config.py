@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from vaultkit import config_checks as checks
 from vaultkit.config_checks import inside as _inside
 from vaultkit.config_checks import line_of as line_of  # re-exported
 from vaultkit.config_checks import text as _str
@@ -121,11 +122,7 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
             f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}", path
         )
 
-    folders = dict(DEFAULT_FOLDERS)
-    for folder, kind in _table(data, "folders", path).items():
-        if kind not in ("contact", "meeting", "org", "note"):
-            raise ConfigError(f"folders.{folder} must be contact, meeting, org or note", path)
-        folders[folder.strip("/")] = kind
+    folders = _folders(_table(data, "folders", path), path, text)
 
     aliases = {
         str(k): _str(v, f"fields.{k}", path) for k, v in _table(data, "fields", path).items()
@@ -200,6 +197,37 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
         graph_max_nodes=_int(graph.get("max_nodes", 60), "graph.max_nodes", path),
         ignore=tuple(i.strip("/") for i in ignore),
     )
+
+
+def _folders(table: dict[str, Any], path: str, text: str | None) -> dict[str, str]:
+    """Give [folders]: the defaults, with each of yours (a folder inside the vault, `./`
+    and a trailing `/` left out) replacing the default it names in any case."""
+    folders = dict(DEFAULT_FOLDERS)
+    seen: dict[str, str] = {}  # casefolded folder -> the folder as written
+    for key, kind in table.items():
+        line = line_of(text, "folders", key)
+        name = checks.setting("folders", key)
+        if kind not in ("contact", "meeting", "org", "note"):
+            raise ConfigError(f"{name} must be contact, meeting, org or note", path, line)
+        parts = checks.vault_path(key, name, path, line)
+        if not parts:
+            raise ConfigError(f"{name} must name a folder, not {key!r}", path, line)
+        checks.visible(parts, key, name, path, line, "vaultkit reads no hidden folder")
+        folder = "/".join(parts)
+        folded = folder.casefold()
+        if folded in seen:
+            raise ConfigError(
+                f"{name} names the folder {seen[folded]!r} again "
+                "(folders differing only in case or by `./` are one)",
+                path,
+                line,
+            )
+        seen[folded] = folder
+        for default in DEFAULT_FOLDERS:
+            if default.casefold() == folded:
+                del folders[default]
+        folders[folder] = kind
+    return folders
 
 
 def _cache_folder(value: Any, path: str, text: str | None) -> str:

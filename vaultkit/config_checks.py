@@ -3,6 +3,7 @@ and the line of the file an error names (config.py puts them together)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -38,10 +39,42 @@ def inside(value: str, key: str, path: str, line: int | None = None) -> None:
         )
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def setting(table: str, key: str) -> str:
+    """Give the name of `table.key` in a message: the key quoted as in TOML unless bare."""
+    if re.fullmatch(r"[A-Za-z0-9_-]+", key):
+        return f"{table}.{key}"
+    return f"{table}.{json.dumps(key, ensure_ascii=False)}"
+
+
+def vault_path(value: str, key: str, path: str, line: int | None) -> list[str]:
+    """Give the folder names of `value`, a path inside the vault written from its root
+    (`./`, a leading, doubled or trailing `/`, `\\` for `/` allowed), refusing one that
+    leads out of the vault or holds a control character (a NUL above all)."""
+    value = value.strip("/")  # a leading / means the vault root
+    inside(value, key, path, line)
+    if CONTROL.search(value):
+        raise ConfigError(f"{key} must not hold a control character, not {value!r}", path, line)
+    return [p for p in value.replace("\\", "/").split("/") if p not in ("", ".")]
+
+
+def visible(parts: list[str], value: str, key: str, path: str, line: int | None, why: str) -> None:
+    """Refuse a path with a hidden folder or file in it (a name starting with `.`)."""
+    if any(p.startswith(".") for p in parts):
+        raise ConfigError(
+            f"{key} must not be hidden (a name starting with `.`), not {value!r}: {why}",
+            path,
+            line,
+        )
+
+
 def _key(name: str) -> str:
-    """Give a regex for a TOML key, bare or quoted."""
-    name = re.escape(name)
-    return f"(?:{name}|\"{name}\"|'{name}')"
+    """Give a regex for a TOML key, bare, quoted, or with escapes as json writes them."""
+    forms = {re.escape(name), f'"{re.escape(name)}"', f"'{re.escape(name)}'"}
+    forms.add(re.escape(json.dumps(name, ensure_ascii=False)))
+    return f"(?:{'|'.join(sorted(forms))})"
 
 
 def line_of(text: str | None, table: str, key: str) -> int | None:
