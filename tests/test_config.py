@@ -241,3 +241,86 @@ def test_build_refuses_a_folder_with_a_nul_and_writes_nothing(
         'vaultkit: error: vaultkit.toml:2: folders."x\\u0000y" must not hold a NUL character\n'
     )
     assert sorted(p.name for p in root.iterdir()) == ["People", "vaultkit.toml"]
+
+
+# --- [fields] -----------------------------------------------------------------------
+
+OWN = "is one of vaultkit's own fields: another name for it would hide it"
+NOT_SCHEMA = "must name a field of vaultkit's schema (docs/schema.md)"
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "message"),
+    [
+        ('type = "org"', 3, f"fields.type {OWN}"),
+        ('org = "role"\nrole = "org"', 3, f"fields.org {OWN}"),
+        ('org = "org"', 3, f"fields.org {OWN}"),
+        ('generated_by = "org"', 3, f"fields.generated_by {OWN}"),
+        ('company = "orgg"', 3, f"fields.company {NOT_SCHEMA}, not 'orgg' (did you mean 'org'?)"),
+        ('company = ""', 3, f"fields.company {NOT_SCHEMA}, not ''"),
+        ('mine = "generated_by"', 3, f"fields.mine {NOT_SCHEMA}, not 'generated_by'"),
+        ('"" = "org"', 3, "fields.\"\" must name a field of your notes, not ''"),
+        ('" " = "org"', 3, "fields.\" \" must name a field of your notes, not ' '"),
+        ("company = 1", 3, "fields.company must be text, not 1"),
+        ('company = "org"\n\nfirm = ["org"]', 5, "fields.firm must be text, not ['org']"),
+    ],
+)
+def test_a_field_alias_that_would_hide_or_miss_a_field_is_refused_with_its_line(
+    tmp_path: Path, table: str, line: int, message: str
+) -> None:
+    error = _refused(tmp_path, f"ignore = []\n[fields]\n{table}\n")
+    assert str(error) == f"vaultkit.toml:{line}: {message}"
+
+
+def test_several_names_for_one_field_are_read_the_first_in_alphabetical_order() -> None:
+    config = parse_config({"fields": {"employer": "org", "company": "org", "title": "role"}})
+    assert list(config.field_aliases.items()) == [
+        ("company", "org"), ("employer", "org"), ("title", "role")
+    ]  # fmt: skip
+    both = parse_text("People/Ann.md", "---\nemployer: B\ncompany: A\n---\n", config)
+    assert both.contact is not None and both.contact.org is not None
+    assert both.contact.org.target == "A"
+    assert both.extra == {"employer": "B"}
+    one = parse_text("People/Bo.md", "---\nemployer: B\ntitle: Chef\n---\n", config)
+    assert one.contact is not None and one.contact.org is not None
+    assert (one.contact.org.target, one.contact.role, one.extra) == ("B", "Chef", {})
+
+
+@pytest.mark.parametrize(
+    ("kind", "names"),
+    [
+        ("contact", "org role email phone linkedin source referred_by seniority outreach "
+         "replied cadence status snooze_until"),
+        ("meeting", "date with mode duration status confirmed questions referrals thanked "
+         "reported_back reference"),
+        ("org", "target website industry"),
+    ],
+)  # fmt: skip
+def test_the_schema_fields_an_alias_may_name_are_the_ones_the_parser_reads(
+    kind: str, names: str
+) -> None:
+    from vaultkit.config import SCHEMA_FIELDS
+
+    every = {"type", "aliases", "tags", *names.split()}
+    assert every <= SCHEMA_FIELDS
+    front = "".join(f"{name}: x\n" for name in sorted(every - {"type"}))
+    parsed = parse_text("Ann.md", f"---\ntype: {kind}\n{front}---\n", parse_config({}))
+    assert parsed.extra == {}
+
+
+def test_the_schema_fields_are_the_three_kinds_fields() -> None:
+    from vaultkit.config import SCHEMA_FIELDS
+
+    assert len(SCHEMA_FIELDS) == 3 + 13 + 11 + 3 - 1  # status is a contact's and a meeting's
+
+
+def test_build_refuses_an_alias_hiding_a_field_and_writes_nothing(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    toml = '[fields]\ncompany = "org"\ntype = "org"\n'
+    root = make_vault(tmp_path, {"People/Ann.md": note("type: contact\n"), "vaultkit.toml": toml})
+    for command in (["build", "--today", "2026-11-25"], ["check"]):
+        result = CliRunner().invoke(cli, [*command, str(root)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == f"vaultkit: error: vaultkit.toml:3: fields.type {OWN}\n"
+    assert sorted(p.name for p in root.iterdir()) == ["People", "vaultkit.toml"]

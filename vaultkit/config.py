@@ -73,6 +73,19 @@ class OutputConfig:
         return (self.path(self.index), self.path(self.due), self.path(self.graph))
 
 
+# The front-matter fields vaultkit reads (docs/schema.md): a [fields] alias names one.
+SCHEMA_FIELDS = frozenset(
+    {
+        *("type", "aliases", "tags"),  # every note
+        *("org", "role", "email", "phone", "linkedin", "source", "referred_by", "seniority"),
+        *("outreach", "replied", "cadence", "status", "snooze_until"),  # contacts
+        *("date", "with", "mode", "duration", "confirmed", "questions", "referrals"),
+        *("thanked", "reported_back", "reference"),  # meetings (and status)
+        *("target", "website", "industry"),  # organisations
+    }
+)
+GENERATED_KEY = "generated_by"  # parse.GENERATED_KEY: a note vaultkit wrote
+
 DEFAULT_FOLDERS = {"People": "contact", "Meetings": "meeting", "Orgs": "org"}
 
 
@@ -124,9 +137,7 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
 
     folders = _folders(_table(data, "folders", path), path, text)
 
-    aliases = {
-        str(k): _str(v, f"fields.{k}", path) for k, v in _table(data, "fields", path).items()
-    }
+    aliases = _aliases(_table(data, "fields", path), path, text)
 
     rules_data = _table(data, "rules", path)
     rule_values: dict[str, Any] = {}
@@ -228,6 +239,37 @@ def _folders(table: dict[str, Any], path: str, text: str | None) -> dict[str, st
                 del folders[default]
         folders[folder] = kind
     return folders
+
+
+def _aliases(table: dict[str, Any], path: str, text: str | None) -> dict[str, str]:
+    """Give [fields]: each of your field names -> the schema field it is read as, in
+    alphabetical order (a note with two names for one field is read by the first)."""
+    import difflib
+
+    aliases: dict[str, str] = {}
+    for alias, value in table.items():
+        line = line_of(text, "fields", alias)
+        name = checks.setting("fields", alias)
+        target = _str(value, name, path, line)
+        if not alias.strip():
+            raise ConfigError(f"{name} must name a field of your notes, not {alias!r}", path, line)
+        if alias in SCHEMA_FIELDS or alias == GENERATED_KEY:
+            raise ConfigError(
+                f"{name} is one of vaultkit's own fields: another name for it would hide it",
+                path,
+                line,
+            )
+        if target not in SCHEMA_FIELDS:
+            close = difflib.get_close_matches(target, sorted(SCHEMA_FIELDS), 1)
+            hint = f" (did you mean {close[0]!r}?)" if close and target != GENERATED_KEY else ""
+            raise ConfigError(
+                f"{name} must name a field of vaultkit's schema (docs/schema.md), "
+                f"not {target!r}{hint}",
+                path,
+                line,
+            )
+        aliases[alias] = target
+    return dict(sorted(aliases.items()))
 
 
 def _cache_folder(value: Any, path: str, text: str | None) -> str:
