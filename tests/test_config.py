@@ -324,3 +324,41 @@ def test_build_refuses_an_alias_hiding_a_field_and_writes_nothing(
         assert result.exit_code == 2, result.output
         assert result.stderr == f"vaultkit: error: vaultkit.toml:3: fields.type {OWN}\n"
     assert sorted(p.name for p in root.iterdir()) == ["People", "vaultkit.toml"]
+
+
+# --- unknown settings -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("toml", "line", "message"),
+    [
+        ("[limits]\nmax_file_byte = 10\n", 2, "limits.max_file_byte; known: max_file_bytes"),
+        ("[graph]\nmax_nodes = 5\nmaxnodes = 5\n", 3, "graph.maxnodes; known: max_nodes"),
+        ('[cache]\nfolders = "c"\n', 2, "cache.folders; known: folder"),
+        ('[output]\nindx = "I"\n', 2, "output.indx; known: due, folder, graph, index"),
+        ("[rules]\nhorizon_dayz = 3\n", 2, "rules.horizon_dayz; known: confirm_days_before, "
+         "disabled, follow_up_after_days, horizon_days, keep_in_touch_days, max_attempts, "
+         "prepare_days_before, referral_days_after, report_back_days_after, thank_days_after"),
+        ("ignore = []\nlimits.size = 1\n", 2, "limits.size; known: max_file_bytes"),
+        ('\ncache = { folder = "c", size = 1 }\n', 2, "cache.size; known: folder"),
+        ("[graph]\n[graph.extra]\nx = 1\n", 2, "graph.extra; known: max_nodes"),
+    ],
+)  # fmt: skip
+def test_an_unknown_setting_in_any_table_is_refused_with_its_line(
+    tmp_path: Path, toml: str, line: int, message: str
+) -> None:
+    assert str(_refused(tmp_path, toml)) == f"vaultkit.toml:{line}: unknown setting {message}"
+
+
+def test_build_refuses_an_unknown_limit_and_writes_nothing(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    toml = "[limits]\nmax_file_byte = 10\n"
+    root = make_vault(tmp_path, {"People/Ann.md": note("type: contact\n"), "vaultkit.toml": toml})
+    result = CliRunner().invoke(cli, ["build", str(root), "--today", "2026-11-25"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "vaultkit: error: vaultkit.toml:2: unknown setting limits.max_file_byte; "
+        "known: max_file_bytes\n"
+    )
+    assert sorted(p.name for p in root.iterdir()) == ["People", "vaultkit.toml"]

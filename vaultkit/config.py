@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -118,10 +119,15 @@ def fingerprint(config: Config) -> str:
 MAX_DAYS = 36_500  # a hundred years: more is a slip, and dates past year 9999 do not exist
 
 
-def _table(data: dict[str, Any], key: str, path: str) -> dict[str, Any]:
+def _table(
+    data: dict[str, Any], key: str, path: str, text: str | None, known: Iterable[str] = ()
+) -> dict[str, Any]:
+    """Give the table `key`; with `known`, refuse any other setting in it."""
     value = data.get(key, {})
     if not isinstance(value, dict):
         raise ConfigError(f"[{key}] must be a table", path)
+    if known:
+        checks.known_keys(value, key, known, path, text)
     return value
 
 
@@ -135,11 +141,11 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
             f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}", path
         )
 
-    folders = _folders(_table(data, "folders", path), path, text)
+    folders = _folders(_table(data, "folders", path, text), path, text)
 
-    aliases = _aliases(_table(data, "fields", path), path, text)
+    aliases = _aliases(_table(data, "fields", path, text), path, text)
 
-    rules_data = _table(data, "rules", path)
+    rules_data = _table(data, "rules", path, text, [f.name for f in fields(RulesConfig)])
     rule_values: dict[str, Any] = {}
     for f in fields(RulesConfig):
         if f.name in rules_data:
@@ -152,10 +158,8 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
                 rule_values["disabled"] = frozenset(names)
             else:
                 rule_values[f.name] = _int(rules_data[f.name], f"rules.{f.name}", path, MAX_DAYS)
-    for key in sorted(set(rules_data) - {f.name for f in fields(RulesConfig)}):
-        raise ConfigError(f"unknown setting rules.{key}", path)
 
-    out_data = _table(data, "output", path)
+    out_data = _table(data, "output", path, text, [f.name for f in fields(OutputConfig)])
     out_values = {
         f.name: _str(out_data[f.name], f"output.{f.name}", path)
         for f in fields(OutputConfig)
@@ -182,7 +186,7 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
     if len(set(output.paths())) != 3:
         raise ConfigError("output.index, output.due and output.graph must differ", path)
 
-    cache = _table(data, "cache", path)
+    cache = _table(data, "cache", path, text, ["folder"])
     cache_folder = _cache_folder(cache.get("folder", ".vaultkit"), path, text)
     cache_key = cache_folder.strip("/").casefold()
     # The cache folder is never read for notes: naming a folder of notes would hide them.
@@ -193,8 +197,8 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
                 path,
                 line_of(text, "cache", "folder"),
             )
-    limits = _table(data, "limits", path)
-    graph = _table(data, "graph", path)
+    limits = _table(data, "limits", path, text, ["max_file_bytes"])
+    graph = _table(data, "graph", path, text, ["max_nodes"])
     ignore = data.get("ignore", [])
     if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
         raise ConfigError("ignore must be a list of folder names", path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from vaultkit.errors import ConfigError
@@ -70,6 +71,41 @@ def visible(parts: list[str], value: str, key: str, path: str, line: int | None,
         )
 
 
+def known_keys(
+    table: dict[str, Any], name: str, known: Iterable[str], path: str, text: str | None
+) -> None:
+    """Refuse the first setting of `[name]` that is not one of `known`, naming its line."""
+    for key in table:
+        if key not in known:
+            line = line_of(text, name, key) or table_line(text, f"{name}.{key}")
+            raise ConfigError(
+                f"unknown setting {setting(name, key)}; known: {', '.join(sorted(known))}",
+                path,
+                line,
+            )
+
+
+_HEADER = re.compile(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?")
+
+
+def table_line(text: str | None, table: str) -> int | None:
+    """Give the line of vaultkit.toml's text that opens `table` (dotted for a table in a
+    table): its `[table]` header, or a top-level `table = ...` or `table.key = ...`."""
+    if text is None:
+        return None
+    top = re.compile(rf"\s*{_key(table)}\s*[=.]")
+    current = ""
+    for n, line in enumerate(text.split("\n"), 1):
+        found = _HEADER.fullmatch(line.rstrip("\r"))
+        if found:
+            current = ".".join(p.strip().strip("\"'") for p in found.group(1).split("."))
+            if current == table:
+                return n
+        elif current == "" and top.match(line):
+            return n
+    return None
+
+
 def _key(name: str) -> str:
     """Give a regex for a TOML key, bare, quoted, or with escapes as json writes them."""
     forms = {re.escape(name), f'"{re.escape(name)}"', f"'{re.escape(name)}'"}
@@ -83,12 +119,11 @@ def line_of(text: str | None, table: str, key: str) -> int | None:
     if text is None:
         return None
     current = ""
-    header = re.compile(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?")
     in_table = re.compile(rf"\s*{_key(key)}\s*=")
     dotted = re.compile(rf"\s*{_key(table)}\s*\.\s*{_key(key)}\s*=")
     inline = re.compile(rf"\s*{_key(table)}\s*=\s*\{{")
     for n, line in enumerate(text.split("\n"), 1):
-        found = header.fullmatch(line.rstrip("\r"))
+        found = _HEADER.fullmatch(line.rstrip("\r"))
         if found:
             current = found.group(1).strip("\"'")
             continue
