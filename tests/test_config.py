@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from conftest import MakeVault, note
 
 from vaultkit.cli import cli
-from vaultkit.config import line_of, load_config, parse_config
+from vaultkit.config import Config, line_of, load_config, parse_config
 from vaultkit.errors import ConfigError
 from vaultkit.parse import parse_text
 
@@ -360,5 +360,66 @@ def test_build_refuses_an_unknown_limit_and_writes_nothing(
     assert result.stderr == (
         "vaultkit: error: vaultkit.toml:2: unknown setting limits.max_file_byte; "
         "known: max_file_bytes\n"
+    )
+    assert sorted(p.name for p in root.iterdir()) == ["People", "vaultkit.toml"]
+
+
+# --- [output] names -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "line", "message"),
+    [
+        ('index = "CRM Index\\n"', 2, "output.index must not hold a control character, "
+         "not 'CRM Index\\n'"),
+        ('due = "Due\\u001b[31m"', 2, "output.due must not hold a control character, "
+         "not 'Due\\x1b[31m'"),
+        ('graph = "G\\u0085"', 2, "output.graph must not hold a control character, "
+         "not 'G\\x85'"),
+        ('folder = "C\\tRM"', 2, "output.folder must not hold a control character, "
+         "not 'C\\tRM'"),
+        (f'index = "{"a" * 253}"', 2, "output.index must be a file name of at most 255 bytes "
+         "with `.md`, not one of 256"),
+        (f'graph = "{"é" * 127}"', 2, "output.graph must be a file name of at most 255 bytes "
+         "with `.md`, not one of 257"),
+        (f'folder = "CRM/{"b" * 256}"', 2, "output.folder must be folder names of at most "
+         "255 bytes each, not one of 256"),
+        ('index = "X"\ndue = "x"', 3, "output.due must differ from output.index, also in "
+         "case (a file system that ignores case takes them for one file), not 'x'"),
+        ('graph = "./Due Actions"', 2, "output.graph must differ from output.due, also in "
+         "case (a file system that ignores case takes them for one file), not './Due Actions'"),
+    ],
+)  # fmt: skip
+def test_an_output_name_no_file_system_takes_is_refused_with_its_line(
+    tmp_path: Path, table: str, line: int, message: str
+) -> None:
+    assert str(_refused(tmp_path, f"[output]\n{table}\n")) == f"vaultkit.toml:{line}: {message}"
+
+
+def load_config_text(root: Path, toml: str) -> Config:
+    (root / "vaultkit.toml").write_text(toml, encoding="utf-8")
+    return load_config(root)
+
+
+def test_output_names_are_the_notes_they_name(tmp_path: Path) -> None:
+    config = load_config_text(tmp_path, '[output]\nindex = "./Index"\ndue = "Lists//Due"\n')
+    assert config.output.paths() == ("CRM/Index.md", "CRM/Lists/Due.md", "CRM/Referral Graph.md")
+    # The most a name may be: 255 bytes with `.md` (126 two-byte letters and `.md`).
+    assert load_config_text(tmp_path, f'[output]\nindex = "{"a" * 252}"\n').output.index
+    assert load_config_text(tmp_path, f'[output]\ngraph = "{"é" * 126}"\n').output.graph
+    folder = load_config_text(tmp_path, f'[output]\nfolder = "{"f" * 255}/CRM"\n').output.folder
+    assert folder == f"{'f' * 255}/CRM"
+
+
+def test_build_refuses_a_long_output_name_before_writing_any_note(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    toml = f'[output]\ndue = "Due"\nindex = "{"i" * 300}"\n'
+    root = make_vault(tmp_path, {"People/Ann.md": note("type: contact\n"), "vaultkit.toml": toml})
+    result = CliRunner().invoke(cli, ["build", str(root), "--today", "2026-11-25"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "vaultkit: error: vaultkit.toml:3: output.index must be a file name of at most "
+        "255 bytes with `.md`, not one of 303\n"
     )
     assert sorted(p.name for p in root.iterdir()) == ["People", "vaultkit.toml"]

@@ -159,32 +159,9 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
             else:
                 rule_values[f.name] = _int(rules_data[f.name], f"rules.{f.name}", path, MAX_DAYS)
 
-    out_data = _table(data, "output", path, text, [f.name for f in fields(OutputConfig)])
-    out_values = {
-        f.name: _str(out_data[f.name], f"output.{f.name}", path)
-        for f in fields(OutputConfig)
-        if f.name in out_data
-    }
-    for key, value in out_values.items():
-        # A leading / means the vault root.
-        line = line_of(text, "output", key)
-        _inside(value.strip("/"), f"output.{key}", path, line)
-        # `./CRM` is `CRM`, and `.` the vault root: the paths compared with a scan's.
-        parts = [p for p in value.replace("\\", "/").split("/") if p not in ("", ".")]
-        if key != "folder" and not "".join(parts).strip():
-            raise ConfigError(f"output.{key} must name a note, not {value!r}", path, line)
-        if any(p.startswith(".") for p in parts):
-            raise ConfigError(
-                f"output.{key} must not be hidden (a name starting with `.`), not {value!r}: "
-                "Obsidian shows no hidden file or folder",
-                path,
-                line,
-            )
-        if key == "folder":
-            out_values[key] = "/".join(parts)
-    output = replace(OutputConfig(), **out_values)
-    if len(set(output.paths())) != 3:
-        raise ConfigError("output.index, output.due and output.graph must differ", path)
+    output = _output(
+        _table(data, "output", path, text, [f.name for f in fields(OutputConfig)]), path, text
+    )
 
     cache = _table(data, "cache", path, text, ["folder"])
     cache_folder = _cache_folder(cache.get("folder", ".vaultkit"), path, text)
@@ -274,6 +251,41 @@ def _aliases(table: dict[str, Any], path: str, text: str | None) -> dict[str, st
             )
         aliases[alias] = target
     return dict(sorted(aliases.items()))
+
+
+def _output(table: dict[str, Any], path: str, text: str | None) -> OutputConfig:
+    """Give [output]: a folder inside the vault and three notes' names a file system takes
+    (`./`, a leading or doubled `/` left out), no two the same in any case."""
+    values: dict[str, str] = {}
+    written: dict[str, str] = {}
+    for key in (f.name for f in fields(OutputConfig)):
+        if key not in table:
+            continue
+        name, line = f"output.{key}", line_of(text, "output", key)
+        value = written[key] = _str(table[key], name, path, line)
+        parts = checks.vault_path(value, name, path, line)  # `.` is the vault root
+        if key != "folder" and not "".join(parts).strip():
+            raise ConfigError(f"{name} must name a note, not {value!r}", path, line)
+        checks.visible(parts, value, name, path, line, "Obsidian shows no hidden file or folder")
+        checks.short_names(parts, key != "folder", name, path, line)
+        values[key] = "/".join(parts)
+    output = replace(OutputConfig(), **values)
+    notes = ("index", "due", "graph")
+    for i, first in enumerate(notes):
+        for second in notes[i + 1 :]:
+            if (
+                output.path(getattr(output, first)).casefold()
+                != output.path(getattr(output, second)).casefold()
+            ):
+                continue
+            blamed, other = (second, first) if second in written else (first, second)
+            raise ConfigError(
+                f"output.{blamed} must differ from output.{other}, also in case (a file "
+                f"system that ignores case takes them for one file), not {written[blamed]!r}",
+                path,
+                line_of(text, "output", blamed),
+            )
+    return output
 
 
 def _cache_folder(value: Any, path: str, text: str | None) -> str:

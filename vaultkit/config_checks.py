@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from vaultkit.errors import ConfigError
+from vaultkit.printable import CONTROLS
 
 
 def whole(value: Any, key: str, path: str, most: int | None = None) -> int:
@@ -40,7 +41,8 @@ def inside(value: str, key: str, path: str, line: int | None = None) -> None:
         )
 
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+CONTROL = re.compile(f"[{CONTROLS}]")  # C0, DEL and C1, as printable.py
+MAX_NAME_BYTES = 255  # the longest file or folder name most file systems take
 
 
 def setting(table: str, key: str) -> str:
@@ -59,6 +61,19 @@ def vault_path(value: str, key: str, path: str, line: int | None) -> list[str]:
     if CONTROL.search(value):
         raise ConfigError(f"{key} must not hold a control character, not {value!r}", path, line)
     return [p for p in value.replace("\\", "/").split("/") if p not in ("", ".")]
+
+
+def short_names(parts: list[str], note: bool, key: str, path: str, line: int | None) -> None:
+    """Refuse a path with a name longer than a file system takes (the last part, for a
+    `note`, with `.md`)."""
+    for i, part in enumerate(parts):
+        file = note and i == len(parts) - 1
+        size = len(f"{part}.md".encode() if file else part.encode())
+        if size > MAX_NAME_BYTES:
+            what = "a file name of at most 255 bytes with `.md`"
+            if not file:
+                what = "folder names of at most 255 bytes each"
+            raise ConfigError(f"{key} must be {what}, not one of {size:,}", path, line)
 
 
 def visible(parts: list[str], value: str, key: str, path: str, line: int | None, why: str) -> None:
