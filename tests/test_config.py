@@ -44,10 +44,14 @@ def test_a_cache_folder_outside_the_vault_is_refused_with_its_line(
     assert message in str(info.value)
 
 
-@pytest.mark.parametrize("folder", [".vaultkit", "Tool Cache", "tools/.cache", "./.cache"])
-def test_a_cache_folder_inside_the_vault_is_kept(tmp_path: Path, folder: str) -> None:
+@pytest.mark.parametrize(
+    ("folder", "kept"),
+    [(".vaultkit", ".vaultkit"), ("Tool Cache", "Tool Cache"), ("tools/.cache", "tools/.cache"),
+     ("./.cache", ".cache"), ("Tools/", "Tools")],
+)  # fmt: skip
+def test_a_cache_folder_inside_the_vault_is_kept(tmp_path: Path, folder: str, kept: str) -> None:
     (tmp_path / "vaultkit.toml").write_text(f'[cache]\nfolder = "{folder}"\n', encoding="utf-8")
-    assert load_config(tmp_path).cache_folder == folder
+    assert load_config(tmp_path).cache_folder == kept
 
 
 def test_an_output_path_outside_the_vault_names_its_line_too(tmp_path: Path) -> None:
@@ -423,3 +427,46 @@ def test_build_refuses_a_long_output_name_before_writing_any_note(
         "255 bytes with `.md`, not one of 303\n"
     )
     assert sorted(p.name for p in root.iterdir()) == ["People", "vaultkit.toml"]
+
+
+# --- [cache] folder -------------------------------------------------------------------
+
+NOTES = "must not be a folder of notes"
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[cache]\nfolder = "./People"\n', f"{NOTES} ('People'): name a folder of its own"),
+        ('[cache]\nfolder = "people/"\n', f"{NOTES} ('People'): name a folder of its own"),
+        ('[cache]\nfolder = "Orgs//."\n', f"{NOTES} ('Orgs'): name a folder of its own"),
+        ('[cache]\nfolder = "./crm"\n', f"{NOTES} ('CRM'): name a folder of its own"),
+        ('[cache]\nfolder = "Work"\n[folders]\n"Work/Leads" = "contact"\n',
+         "must not hold a folder of notes ('Work/Leads'): name a folder of its own"),
+        ('[cache]\nfolder = "Cache\\r"\n', "must not hold a control character, not 'Cache\\r'"),
+    ],
+)  # fmt: skip
+def test_a_cache_folder_that_is_a_folder_of_notes_however_written_is_refused(
+    tmp_path: Path, toml: str, message: str
+) -> None:
+    assert str(_refused(tmp_path, toml)) == f"vaultkit.toml:2: cache.folder {message}"
+
+
+def test_a_cache_folder_is_the_folder_it_names() -> None:
+    assert parse_config({"cache": {"folder": "./tools//cache/"}}).cache_folder == "tools/cache"
+
+
+def test_build_refuses_the_cache_in_a_folder_of_notes_and_writes_nothing(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    toml = '[cache]\nfolder = "./People"\n'
+    root = make_vault(tmp_path, {"People/Ann.md": note("type: contact\n"), "vaultkit.toml": toml})
+    result = CliRunner().invoke(cli, ["build", str(root), "--today", "2026-11-25"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"vaultkit: error: vaultkit.toml:2: cache.folder {NOTES} ('People'): "
+        "name a folder of its own\n"
+    )
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == [
+        "People", "People/Ann.md", "vaultkit.toml"
+    ]  # fmt: skip

@@ -165,12 +165,14 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
 
     cache = _table(data, "cache", path, text, ["folder"])
     cache_folder = _cache_folder(cache.get("folder", ".vaultkit"), path, text)
-    cache_key = cache_folder.strip("/").casefold()
+    cache_key = cache_folder.casefold()
     # The cache folder is never read for notes: naming a folder of notes would hide them.
     for taken in (*folders, output.folder):
-        if taken and cache_key == taken.strip("/").casefold():
+        inner = taken.casefold().startswith(f"{cache_key}/")
+        if taken and (cache_key == taken.casefold() or inner):
             raise ConfigError(
-                f"cache.folder must not be a folder of notes ({taken!r}): name a folder of its own",
+                f"cache.folder must not {'hold' if inner else 'be'} a folder of notes "
+                f"({taken!r}): name a folder of its own",
                 path,
                 line_of(text, "cache", "folder"),
             )
@@ -293,12 +295,13 @@ def _cache_folder(value: Any, path: str, text: str | None) -> str:
     writes there (the cache, the lock) and would otherwise write outside the vault."""
     line = line_of(text, "cache", "folder")
     folder = _str(value, "cache.folder", path, line)
-    _inside(folder, "cache.folder", path, line)
-    if not [p for p in folder.replace("\\", "/").split("/") if p.strip() not in ("", ".")]:
+    _inside(folder, "cache.folder", path, line)  # not even from the vault root: `/` refused
+    parts = checks.vault_path(folder, "cache.folder", path, line)
+    if not [p for p in parts if p.strip()]:
         raise ConfigError(
             f"cache.folder must name a folder inside the vault, not {folder!r}", path, line
         )
-    return folder
+    return "/".join(parts)
 
 
 MAX_CONFIG_BYTES = 1_000_000
