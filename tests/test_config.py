@@ -470,3 +470,28 @@ def test_build_refuses_the_cache_in_a_folder_of_notes_and_writes_nothing(
     assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == [
         "People", "People/Ann.md", "vaultkit.toml"
     ]  # fmt: skip
+
+
+# --- TOML nested past reading -----------------------------------------------------------
+
+DEEP = "not valid TOML: values nested too deeply (lists or tables inside one another)"
+
+
+@pytest.mark.parametrize(
+    "toml",
+    ["x = " + "[" * 500 + "]" * 500 + "\n", "x = " + "{a = " * 500 + "}" * 500 + "\n"],
+    ids=["lists", "inline tables"],
+)
+def test_toml_nested_too_deeply_is_a_config_error(tmp_path: Path, toml: str) -> None:
+    assert str(_refused(tmp_path, "# deep\n" + toml)) == f"vaultkit.toml: {DEEP}"
+
+
+def test_build_refuses_toml_nested_too_deeply_and_writes_nothing(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    toml = "[fields]\nx = " + "[" * 5000 + "]" * 5000 + "\n"
+    root = make_vault(tmp_path, {"People/Ann.md": note("type: contact\n"), "vaultkit.toml": toml})
+    result = CliRunner().invoke(cli, ["build", str(root), "--today", "2026-11-25"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"vaultkit: error: vaultkit.toml: {DEEP}\n"
+    assert sorted(p.name for p in root.iterdir()) == ["People", "vaultkit.toml"]

@@ -325,6 +325,11 @@ def load_config(root: Path) -> Config:
         data = tomllib.loads(text)
     except UnicodeDecodeError as exc:
         raise ConfigError("not UTF-8 text", CONFIG_NAME) from exc
+    except RecursionError as exc:  # tomllib reads nested values by recursion
+        raise ConfigError(
+            "not valid TOML: values nested too deeply (lists or tables inside one another)",
+            CONFIG_NAME,
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         # tomli and newer Pythons carry the line; 3.11's tomllib only says it in the text.
         found = re.search(r"\(at line (\d+)", str(exc))
