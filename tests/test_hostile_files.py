@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -376,3 +377,31 @@ def test_what_stands_where_a_generated_note_goes_is_named(
     result = run("build", str(vault), "--today", "2026-11-25")
     assert result.exit_code == 8, result.output
     assert said in result.stderr
+
+
+def unreadable(monkeypatch: pytest.MonkeyPatch, folder: str) -> None:
+    """Have os.scandir refuse `folder` as it would without the permission to list it (the
+    tests run as root, whom no permission stops)."""
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if str(path).endswith(os.sep + folder):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_a_folder_that_cannot_be_listed_is_a_problem_not_a_silence(
+    vault: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unreadable(monkeypatch, "Orgs")
+    checked = run("check", str(vault))
+    said = "Orgs/: error: cannot read this folder (its permissions?), so none of its notes were"
+    said += " read"
+    assert said in checked.stdout.splitlines()
+    built = run("build", str(vault), "--today", "2026-11-25")
+    assert built.exit_code == 0, built.output
+    index = (vault / "CRM" / "CRM Index.md").read_text(encoding="utf-8")
+    assert "| Orgs/ |  | error | cannot read this folder" in index  # named, not linked
+    assert "0 organisations" in built.stdout

@@ -277,3 +277,28 @@ def test_a_note_marked_generated_elsewhere_is_warned_of_by_a_build_and_a_change_
     stat = next(s for s in scan(root, config) if s.path == "People/Ben Carter.md")
     back = delta.update(changed, scan(root, config), [stat])
     assert back.problems == vault.problems and back.notes == vault.notes
+
+
+def test_a_folder_that_cannot_be_listed_is_the_same_problem_to_the_watcher(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    root = copy_vault(SAMPLE, tmp_path / "v")
+    config = load_config(root)
+    vault = load_vault(root, config, use_cache=False)
+    real = os.scandir
+
+    def scandir(path: object = ".") -> object:
+        if str(path).endswith(os.sep + "Orgs"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    stats = scan(root, config)  # as a rescan finds it
+    folder = next(s for s in stats if s.path == "Orgs/")
+    gone = [n.path for n in vault.notes if n.path.startswith("Orgs/")]
+    changed = delta.update(vault, stats, [folder], gone)
+    whole = load_vault(root, config, use_cache=False)
+    assert changed.notes == whole.notes and changed.problems == whole.problems
+    assert [p.path for p in whole.problems if p.code == "unreadable"] == ["Orgs/"]

@@ -119,8 +119,8 @@ def update(
         at = _find(vault.notes, path, paths)
         old = vault.notes[at] if at is not None else None
         new = None if path in gone or path in new_copies else parsed.get(path)
-        if new is not None and new.generated:
-            new = None
+        if new is not None and (new.generated or path.endswith("/")):
+            new = None  # set aside, as assemble sets them aside
         if old is not new:
             changes.append((path, old, new))
     kept = _apply(vault.notes, changes)
@@ -146,11 +146,13 @@ def update(
 
     problems = [p for p in vault.problems if p.path not in touched]
     problems += _problems_of(vault, resolver, kept, touched, copies, new_copies)
-    problems += [
-        generated_problem(path)
-        for path, note in parsed.items()
-        if note.generated and path not in gone and path not in new_copies
-    ]
+    for path, note in parsed.items():
+        if path in gone or path in new_copies:
+            continue
+        if path.endswith("/"):  # a folder that cannot be listed
+            problems.extend(note.problems)
+        elif note.generated:
+            problems.append(generated_problem(path))
     problems.sort(key=Problem.sort_key)
     return Vault(root, config, tuple(kept), tuple(problems), resolver, len(todo) + len(back))
 

@@ -7,6 +7,7 @@ the machine's cores; parsing itself stays a pure function (parse.parse_bytes).
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import os
 import re
@@ -44,9 +45,12 @@ PARALLEL_THRESHOLD = 1500
 # one that is not a regular file (a FIFO would block a read forever).
 BAD_NAME_SIZE = -1
 NOT_REGULAR_SIZE = -2
+# And a folder that cannot be listed (its path ends in `/`): a problem, never a note.
+FOLDER_SIZE = -3
 _NOT_READ_BECAUSE = {
     BAD_NAME_SIZE: "the file name is not valid UTF-8; not read: rename the file",
     NOT_REGULAR_SIZE: f"cannot read: {NOT_REGULAR}",
+    FOLDER_SIZE: "cannot read this folder (its permissions?), so none of its notes were read",
 }
 
 
@@ -111,7 +115,11 @@ def scan(root: Path, config: Config) -> list[FileStat]:
         rel, folder = stack.pop()
         try:
             entries = list(os.scandir(folder))
-        except OSError:
+        except OSError as exc:
+            if rel and exc.errno != errno.ENOENT:  # gone since it was listed: nothing to say
+                # Listed (as `folder/`) so that its notes, unread, are not lost in silence.
+                with contextlib.suppress(OSError):
+                    found.append(FileStat(rel, os.stat(folder).st_mtime_ns, FOLDER_SIZE))
             continue
         for entry in entries:
             name = entry.name
@@ -171,7 +179,7 @@ def read_note(root: Path, stat: FileStat, config: Config) -> Note:
 
 def _read_one(root: Path, stat: FileStat, config: Config) -> tuple[Note, bytes | None]:
     """Give (note, digest of the bytes read) for one file; no digest if it was not read."""
-    name = nfc(stat.path.rsplit("/", 1)[-1][:-3])
+    name = nfc(stat.path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".md"))
     if stat.size < 0:
         problem = _unread(stat.path, _NOT_READ_BECAUSE[stat.size])
         return Note(path=stat.path, name=name, problems=(problem,)), None
@@ -325,6 +333,8 @@ def assemble(
     for note in notes:
         if note.path in copies:
             problems.append(copy_problem(note.path, copies[note.path]))
+        elif note.path.endswith("/"):  # a folder that cannot be listed
+            problems.extend(note.problems)
         elif note.generated:
             problems.append(generated_problem(note.path))
         else:

@@ -85,7 +85,7 @@ def build(vault: str, today: date | None, quiet: bool) -> None:
         click.echo(f"wrote {rel}")
     if result.unchanged:
         click.echo(f"unchanged: {', '.join(result.unchanged)}")
-    reread = "nothing changed" if result.vault is None else f"{result.reread} notes read"
+    reread = "nothing changed" if result.vault is None else f"{count(result.reread, 'note')} read"
     click.echo(f"done in {result.seconds:.2f} s ({reread})")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from vaultkit.model import Link, Note, Problem
@@ -165,20 +165,24 @@ def _orgs_section(vault: Vault, orgs: list[Note]) -> list[str]:
     return out
 
 
+def tally(problems: Sequence[Problem]) -> str:
+    """Give the line that counts the errors and warnings among the problems."""
+    errors = sum(1 for p in problems if p.severity == "error")
+    said = f"{count(errors, 'error')}, {count(len(problems) - errors, 'warning')}."
+    return f"{said} Run `vaultkit check` for the list in a terminal."
+
+
 def problems_section(problems: tuple[Problem, ...]) -> list[str]:
     """Give the Problems section: every problem with its file, line and message."""
-    errors = sum(1 for p in problems if p.severity == "error")
     out = [f"## Problems ({len(problems)})", ""]
     if not problems:
         return [*out, "No problems found."]
-    out.append(
-        f"{errors} errors, {len(problems) - errors} warnings. "
-        "Run `vaultkit check` for the list in a terminal."
-    )
+    out.append(tally(problems))
     out.append("")
     rows = [
         [
-            f"[[{p.path[:-3]}]]" if linkable(p.path) else escape(p.path),
+            # A folder it could not read (`Orgs/`) is named, not linked.
+            f"[[{p.path[:-3]}]]" if p.path.endswith(".md") and linkable(p.path) else escape(p.path),
             str(p.line or ""),
             p.severity,
             escape(p.message),

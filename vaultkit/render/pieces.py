@@ -22,7 +22,7 @@ from typing import Any
 from vaultkit.config import Config
 from vaultkit.model import Note, Problem
 from vaultkit.render.due import SECTIONS, WEEK, due_preamble, section_notes
-from vaultkit.render.index import counts_line, problems_section, render_index
+from vaultkit.render.index import counts_line, problems_section, render_index, tally
 from vaultkit.render.markdown import (
     GENERATED_NOTICE,
     encoded,
@@ -144,14 +144,12 @@ def problem_lines(
         lines = problems_section(new)
         rows.update(zip(new, lines[len(lines) - len(new) :], strict=True))
         heads["Problems"] = lines[4:6]
-    errors = sum(1 for p in problems if p.severity == "error")
     out = [f"## Problems ({len(problems)})", ""]
     if not problems:
         return [*out, "No problems found."]
     return [
         *out,
-        f"{errors} errors, {len(problems) - errors} warnings. "
-        "Run `vaultkit check` for the list in a terminal.",
+        tally(problems),
         "",
         *heads["Problems"],
         *(rows[p] for p in problems),
