@@ -250,7 +250,7 @@ def test_bad_config_is_one_clear_line(tmp_path: Path, make_vault: MakeVault) -> 
     for command in ("build", "check", "index"):
         result = run(command, str(root))
         assert_one_clean_line(
-            result, 2, r"^vaultkit: error: vaultkit\.toml: limits\.max_file_bytes must be"
+            result, 2, r"^vaultkit: error: vaultkit\.toml:2: limits\.max_file_bytes must be"
         )
     assert not (root / "CRM").exists()
     broken = make_vault(tmp_path / "b", {**GOOD, "vaultkit.toml": "[output\n"})

@@ -495,3 +495,103 @@ def test_build_refuses_toml_nested_too_deeply_and_writes_nothing(
     assert result.exit_code == 2, result.output
     assert result.stderr == f"vaultkit: error: vaultkit.toml: {DEEP}\n"
     assert sorted(p.name for p in root.iterdir()) == ["People", "vaultkit.toml"]
+
+
+# --- every message names its line ---------------------------------------------------------
+
+KNOWN = "known: cache, fields, folders, graph, ignore, limits, output, rules"
+RULES = (
+    "follow_up, no_answer, confirm, prepare, thank, referral, missing_note, report_back, "
+    "keep_in_touch, task"
+)
+
+
+@pytest.mark.parametrize(
+    ("toml", "line", "message"),
+    [
+        ("# mine\nx = 1\n", 2, f"unknown setting 'x'; {KNOWN}"),
+        ("ignore = []\n\n[colours]\nx = 1\n", 3, f"unknown setting 'colours'; {KNOWN}"),
+        ("\nrules = 3\n", 2, "[rules] must be a table, not 3"),
+        ("[rules]\nhorizon_days = -1\n", 2,
+         "rules.horizon_days must be a whole number of 0 or more, not -1"),
+        ("[rules]\n\nmax_attempts = 99999999\n", 3, "rules.max_attempts must be at most 36,500, "
+         "not 99,999,999"),
+        ('[rules]\ndisabled = ["thank", "thnak"]\n', 2, f"rules.disabled must list rule names "
+         f"from: {RULES}; not 'thnak' (did you mean 'thank'?)"),
+        ('[rules]\ndisabled = "thank"\n', 2, f"rules.disabled must list rule names from: "
+         f"{RULES}; not 'thank' (a list: [\"thank\"])"),
+        ("[rules]\ndisabled = [1]\n", 2, f"rules.disabled must list rule names from: {RULES}; "
+         "not 1"),
+        ('[limits]\nmax_file_bytes = "big"\n', 2,
+         "limits.max_file_bytes must be a whole number of 0 or more, not 'big'"),
+        ("[limits]\nmax_file_bytes = 0\n", 2, "limits.max_file_bytes must be at least 1,000 "
+         "(a note past the limit is not read), not 0"),
+        ("[limits]\nmax_file_bytes = 999\n", 2, "limits.max_file_bytes must be at least 1,000 "
+         "(a note past the limit is not read), not 999"),
+        ("[graph]\nmax_nodes = true\n", 2,
+         "graph.max_nodes must be a whole number of 0 or more, not True"),
+        ('ignore = "Archive"\n', 1, "ignore must be a list of folder names, not 'Archive'"),
+        ('ignore = ["Archive", 3]\n', 1, "ignore must be a list of folder names, not 3"),
+        ('ignore = ["../x"]\n', 1, f"ignore {OUTSIDE}, not '../x'"),
+        ('ignore = ["C:/Archive"]\n', 1, f"ignore {OUTSIDE}, not 'C:/Archive'"),
+        ('ignore = [""]\n', 1, "ignore must name folders, not ''"),
+        ('ignore = ["."]\n', 1, "ignore must name folders, not '.'"),
+        ('ignore = ["A\\u0000"]\n', 1, "ignore must not hold a NUL character"),
+        ('\nignore = [\n  "Archive",\n  "A\\n",\n]\n', 2,
+         "ignore must not hold a control character, not 'A\\n'"),
+    ],
+)  # fmt: skip
+def test_each_config_error_names_its_line(
+    tmp_path: Path, toml: str, line: int, message: str
+) -> None:
+    assert str(_refused(tmp_path, toml)) == f"vaultkit.toml:{line}: {message}"
+
+
+def test_ignore_entries_are_the_folders_they_name(tmp_path: Path, make_vault: MakeVault) -> None:
+    config = parse_config({"ignore": ["./People", "/Orgs/", "Meetings\\\\Old", "Archive//"]})
+    assert config.ignore == ("People", "Orgs", "Meetings/Old", "Archive")
+    root = make_vault(
+        tmp_path,
+        {
+            "People/Ann.md": note("type: contact\n"),
+            "Leads/Bo.md": note("type: contact\n"),
+            "vaultkit.toml": 'ignore = ["./People"]\n',
+        },
+    )
+    result = CliRunner().invoke(cli, ["index", str(root), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "Leads/Bo.md" in result.stdout and "People/Ann.md" not in result.stdout
+
+
+def test_graph_max_nodes_zero_switches_the_map_off() -> None:
+    assert parse_config({"graph": {"max_nodes": 0}}).graph_max_nodes == 0
+    assert parse_config({"limits": {"max_file_bytes": 1000}}).max_file_bytes == 1000
+
+
+def test_a_settings_file_that_is_a_link_to_nothing_is_a_config_error(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    root = make_vault(tmp_path, {"People/Ann.md": note("type: contact\n")})
+    (root / "vaultkit.toml").symlink_to(tmp_path / "gone.toml")
+    with pytest.raises(ConfigError) as info:
+        load_config(root)
+    assert str(info.value) == "vaultkit.toml: cannot read: a link to nothing"
+    result = CliRunner().invoke(cli, ["build", str(root), "--today", "2026-11-25"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "vaultkit: error: vaultkit.toml: cannot read: a link to nothing\n"
+    assert sorted(p.name for p in root.iterdir()) == ["People", "vaultkit.toml"]
+
+
+def test_build_names_the_line_of_a_wrong_rule_and_writes_nothing(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    toml = '[rules]\nhorizon_days = 10\ndisabled = ["thnak"]\n'
+    root = make_vault(tmp_path, {"People/Ann.md": note("type: contact\n"), "vaultkit.toml": toml})
+    for command in (["build", "--today", "2026-11-25"], ["check"], ["due"]):
+        result = CliRunner().invoke(cli, [*command, str(root)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f"vaultkit: error: vaultkit.toml:3: rules.disabled must list rule names from: "
+            f"{RULES}; not 'thnak' (did you mean 'thank'?)\n"
+        )
+    assert sorted(p.name for p in root.iterdir()) == ["People", "vaultkit.toml"]

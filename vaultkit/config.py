@@ -125,7 +125,9 @@ def _table(
     """Give the table `key`; with `known`, refuse any other setting in it."""
     value = data.get(key, {})
     if not isinstance(value, dict):
-        raise ConfigError(f"[{key}] must be a table", path)
+        raise ConfigError(
+            f"[{key}] must be a table, not {value!r}", path, checks.table_line(text, key)
+        )
     if known:
         checks.known_keys(value, key, known, path, text)
     return value
@@ -133,32 +135,20 @@ def _table(
 
 def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None = None) -> Config:
     """Give the Config for an already-parsed vaultkit.toml mapping; `text`, the file's
-    text, lets an error about where a path leads name its line."""
+    text, lets an error name its line."""
     known = {"folders", "fields", "rules", "output", "cache", "limits", "graph", "ignore"}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ConfigError(
-            f"unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}", path
-        )
-
+    for key in data:
+        if key not in known:
+            raise ConfigError(
+                f"unknown setting {key!r}; known: {', '.join(sorted(known))}",
+                path,
+                checks.table_line(text, key),
+            )
     folders = _folders(_table(data, "folders", path, text), path, text)
-
     aliases = _aliases(_table(data, "fields", path, text), path, text)
-
-    rules_data = _table(data, "rules", path, text, [f.name for f in fields(RulesConfig)])
-    rule_values: dict[str, Any] = {}
-    for f in fields(RulesConfig):
-        if f.name in rules_data:
-            if f.name == "disabled":
-                names = rules_data["disabled"]
-                if not isinstance(names, list) or any(n not in RULE_NAMES for n in names):
-                    raise ConfigError(
-                        f"rules.disabled must list rule names from: {', '.join(RULE_NAMES)}", path
-                    )
-                rule_values["disabled"] = frozenset(names)
-            else:
-                rule_values[f.name] = _int(rules_data[f.name], f"rules.{f.name}", path, MAX_DAYS)
-
+    rules = _rules(
+        _table(data, "rules", path, text, [f.name for f in fields(RulesConfig)]), path, text
+    )
     output = _output(
         _table(data, "output", path, text, [f.name for f in fields(OutputConfig)]), path, text
     )
@@ -178,19 +168,75 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, text: str | None
             )
     limits = _table(data, "limits", path, text, ["max_file_bytes"])
     graph = _table(data, "graph", path, text, ["max_nodes"])
-    ignore = data.get("ignore", [])
-    if not isinstance(ignore, list) or not all(isinstance(i, str) for i in ignore):
-        raise ConfigError("ignore must be a list of folder names", path)
     return Config(
         folders=folders,
         field_aliases=aliases,
-        rules=replace(RulesConfig(), **rule_values),
+        rules=rules,
         output=output,
         cache_folder=cache_folder,
-        max_file_bytes=_int(limits.get("max_file_bytes", 2_000_000), "limits.max_file_bytes", path),
-        graph_max_nodes=_int(graph.get("max_nodes", 60), "graph.max_nodes", path),
-        ignore=tuple(i.strip("/") for i in ignore),
+        max_file_bytes=_int(
+            limits.get("max_file_bytes", 2_000_000),
+            "limits.max_file_bytes",
+            path,
+            line_of(text, "limits", "max_file_bytes"),
+            least=(MIN_FILE_BYTES, " (a note past the limit is not read)"),
+        ),
+        # 0 switches the map off.
+        graph_max_nodes=_int(
+            graph.get("max_nodes", 60), "graph.max_nodes", path, line_of(text, "graph", "max_nodes")
+        ),
+        ignore=_ignore(data.get("ignore", []), path, text),
     )
+
+
+MIN_FILE_BYTES = 1_000  # less, and most notes would be too large to read
+
+
+def _rules(table: dict[str, Any], path: str, text: str | None) -> RulesConfig:
+    """Give [rules]: each number a whole number of days up to MAX_DAYS, and the rules
+    switched off."""
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        line = line_of(text, "rules", key)
+        if key == "disabled":
+            values[key] = _disabled(value, path, line)
+        else:
+            values[key] = _int(value, f"rules.{key}", path, line, most=MAX_DAYS)
+    return replace(RulesConfig(), **values)
+
+
+def _disabled(value: Any, path: str, line: int | None) -> frozenset[str]:
+    """Give rules.disabled, a list of rule names; an error names the first wrong entry."""
+    import difflib
+
+    if not isinstance(value, list):
+        wrong, hint = value, f' (a list: ["{value}"])' if isinstance(value, str) else ""
+    else:
+        wrong = next((name for name in value if name not in RULE_NAMES), None)
+        if wrong is None:
+            return frozenset(value)
+        close = difflib.get_close_matches(wrong, RULE_NAMES, 1) if isinstance(wrong, str) else []
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ConfigError(
+        f"rules.disabled must list rule names from: {', '.join(RULE_NAMES)}; not {wrong!r}{hint}",
+        path,
+        line,
+    )
+
+
+def _ignore(value: Any, path: str, text: str | None) -> tuple[str, ...]:
+    """Give `ignore`: folders inside the vault (`./`, a leading or trailing `/` left out)."""
+    line = line_of(text, "", "ignore")
+    entries = value if isinstance(value, list) else [value]
+    folders: list[str] = []
+    for entry in entries:
+        if not isinstance(entry, str) or not isinstance(value, list):
+            raise ConfigError(f"ignore must be a list of folder names, not {entry!r}", path, line)
+        parts = checks.vault_path(entry, "ignore", path, line)
+        if not parts:
+            raise ConfigError(f"ignore must name folders, not {entry!r}", path, line)
+        folders.append("/".join(parts))
+    return tuple(folders)
 
 
 def _folders(table: dict[str, Any], path: str, text: str | None) -> dict[str, str]:
@@ -314,7 +360,9 @@ def load_config(root: Path) -> Config:
 
     try:
         raw = read_regular(path, MAX_CONFIG_BYTES + 1)
-    except FileNotFoundError:
+    except FileNotFoundError as exc:
+        if path.is_symlink():  # a settings file you meant, gone: not "no settings"
+            raise ConfigError("cannot read: a link to nothing", CONFIG_NAME) from exc
         return Config()
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", CONFIG_NAME) from exc

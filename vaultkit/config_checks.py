@@ -12,12 +12,24 @@ from vaultkit.errors import ConfigError
 from vaultkit.printable import CONTROLS
 
 
-def whole(value: Any, key: str, path: str, most: int | None = None) -> int:
-    """Give `value` if it is a whole number of 0 or more (and at most `most`)."""
+def whole(
+    value: Any,
+    key: str,
+    path: str,
+    line: int | None = None,
+    most: int | None = None,
+    least: tuple[int, str] = (0, ""),
+) -> int:
+    """Give `value` if it is a whole number of 0 or more, at least `least` (a number and
+    why) and at most `most`."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"{key} must be a whole number of 0 or more, not {value!r}", path)
+        raise ConfigError(f"{key} must be a whole number of 0 or more, not {value!r}", path, line)
+    if value < least[0]:
+        raise ConfigError(
+            f"{key} must be at least {least[0]:,}{least[1]}, not {value:,}", path, line
+        )
     if most is not None and value > most:
-        raise ConfigError(f"{key} must be at most {most:,}, not {value:,}", path)
+        raise ConfigError(f"{key} must be at most {most:,}, not {value:,}", path, line)
     return value
 
 
