@@ -405,3 +405,16 @@ def test_a_folder_that_cannot_be_listed_is_a_problem_not_a_silence(
     index = (vault / "CRM" / "CRM Index.md").read_text(encoding="utf-8")
     assert "| Orgs/ |  | error | cannot read this folder" in index  # named, not linked
     assert "0 organisations" in built.stdout
+
+
+@pytest.mark.skipif(not Path("/dev/stdout").exists(), reason="no /dev/stdout here")
+def test_an_output_to_dev_stdout_on_a_pipe_is_written_to_the_pipe(sample_vault: Path) -> None:
+    # /dev/stdout on a pipe leads to /proc/self/fd/1 and on to no file on disk.
+    done = subprocess.run(
+        [sys.executable, "-m", "vaultkit", "export", "csv", str(sample_vault), "-o", "/dev/stdout"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b"name,aliases,")
+    assert done.stderr == b"wrote /dev/stdout\n"

@@ -114,9 +114,8 @@ def write_named(path: Path, data: bytes) -> None:
     stream, as a shell's `>` would; missing folders are made. WriteError, naming the
     file, when it cannot be written.
     """
-    target = Path(os.path.realpath(path))
     try:
-        found = os.stat(target)
+        found = os.stat(path)  # through any link
     except FileNotFoundError:
         found = None
     except OSError as exc:  # a file where a folder of its path should be
@@ -125,10 +124,11 @@ def write_named(path: Path, data: bytes) -> None:
         raise WriteError("cannot write: it is a folder; name a file", str(path))
     try:
         if found is not None and not stat.S_ISREG(found.st_mode):
-            with open(target, "wb") as stream:
+            # Opened by the name given: /dev/stdout on a pipe leads to no path on disk.
+            with open(path, "wb") as stream:
                 stream.write(data)
         else:
-            atomic_write(target, data)
+            atomic_write(Path(os.path.realpath(path)), data)
     except OSError as exc:  # a read-only folder, a full disk...
         raise WriteError(f"cannot write: {exc.strerror or exc}", str(path)) from exc
 
