@@ -13,6 +13,7 @@ import bisect
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+from vaultkit.aside import conflict_copies, copy_problem, generated_problem
 from vaultkit.body import link_parts
 from vaultkit.links import Resolver, name_key
 from vaultkit.model import Note, Problem
@@ -20,9 +21,6 @@ from vaultkit.vault import (
     FileStat,
     Vault,
     _dangling,
-    conflict_copies,
-    copy_problem,
-    generated_problem,
     read_notes,
 )
 

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from vaultkit.aside import conflict_copies
 from vaultkit.build import read
 from vaultkit.errors import UsageError
 from vaultkit.links import name_key
 from vaultkit.model import SENIORITIES, SOURCES
 from vaultkit.newfiles import create_files, link_text, safe_name
-from vaultkit.vault import FileStat, Vault, conflict_copies
+from vaultkit.vault import FileStat, Vault
 from vaultkit.workflow import kind_folder
 from vaultkit.yamlfm import MAX_FRONT_MATTER_CHARS
 

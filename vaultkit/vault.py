@@ -10,7 +10,6 @@ import contextlib
 import errno
 import gc
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -18,27 +17,17 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 
 from vaultkit import cache
+from vaultkit.aside import conflict_copies, copy_problem, generated_problem
 from vaultkit.body import body_link, link_parts, nfc
 from vaultkit.config import Config
 from vaultkit.errors import VaultNotFoundError
 from vaultkit.io import NOT_REGULAR, READ_FLAGS, read_fd
-from vaultkit.links import Resolver, name_key
+from vaultkit.links import Resolver
 from vaultkit.model import Link, Note, Problem
 from vaultkit.parse import parse_bytes
 
 Progress = Callable[[int, int], None]
 
-# Sync tools keep both sides of a conflict as a second file; indexing it would
-# count the same person twice.
-_CONFLICT = re.compile(
-    r"\.sync-conflict-\d{8}-\d{6}(?:-[A-Za-z0-9]+)?$"  # Syncthing
-    r"|\((?:[^()]*'s )?conflicted copy\b[^()]*\)$",  # Dropbox, Obsidian Sync
-    re.IGNORECASE,
-)
-# Shapes a person also gives a note ("Offsite 2025", "Workshop (Conflict resolution)"):
-# a copy only when the note they would copy exists. iCloud "Name 2", Drive "Name (1)".
-_NUMBERED_COPY = re.compile(r"^(.+?)(?: \d{1,2}| \(\d{1,2}\)| (?i:\(conflict\b[^()]*\)))$")
-_COPY_ENDINGS = frozenset("0123456789)")
 PARALLEL_THRESHOLD = 1500
 # The sizes scan gives a file it lists only to report: one whose name is not valid
 # UTF-8 (listed under a printable name, bytes as \xff, never opened by that name), and
@@ -291,32 +280,6 @@ def end_with_parent() -> None:
         os._exit(1)
 
 
-def conflict_copies(stats: Sequence[FileStat]) -> dict[str, str]:
-    """Give the paths that are sync-tool conflict copies, each with the note it copies."""
-    present: set[str] | None = None
-    copies: dict[str, str] = {}
-    for stat in stats:
-        folder, _, file = stat.path.rpartition("/")
-        stem = file[:-3]
-        # Every pattern ends in a digit or `)`, but Syncthing's (device id): most names
-        # need no pattern tried at all.
-        if not (stem[-1:] in _COPY_ENDINGS or "sync-conflict" in stem.lower()):
-            continue
-        match = _CONFLICT.search(stem)
-        if match:
-            original = stem[: match.start()].rstrip()
-            copies[stat.path] = f"{folder}/{original}.md" if folder else f"{original}.md"
-            continue
-        numbered = _NUMBERED_COPY.match(stem)
-        if numbered:
-            original = f"{folder}/{numbered.group(1)}" if folder else numbered.group(1)
-            if present is None:
-                present = {name_key(s.path) for s in stats}
-            if name_key(original) in present:
-                copies[stat.path] = original + ".md"
-    return copies
-
-
 def assemble(
     root: Path,
     config: Config,
@@ -508,29 +471,3 @@ def is_note_path(rel: str, config: Config) -> bool:
     ignored = {i.casefold() for i in config.ignore}
     ignored.add(config.cache_folder.strip("/").casefold())
     return not any("/".join(parts[:i]).casefold() in ignored for i in range(1, len(parts)))
-
-
-def generated_problem(path: str) -> Problem:
-    """Give the warning for a note marked as vaultkit's own that is not one it writes."""
-    return Problem(
-        path,
-        None,
-        "generated_by",
-        "warning",
-        "generated-elsewhere",
-        "marked `generated_by: vaultkit`, but not one of the notes vaultkit writes ([output] "
-        "in vaultkit.toml); not read — delete it if it is an old copy, or remove that line",
-    )
-
-
-def copy_problem(path: str, original: str) -> Problem:
-    """Give the warning for a file set aside as a sync conflict copy of `original`."""
-    return Problem(
-        path,
-        None,
-        None,
-        "warning",
-        "conflict-copy",
-        f"looks like a sync conflict copy of {original}; not indexed — "
-        "merge it into the original and delete it",
-    )

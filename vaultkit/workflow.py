@@ -21,13 +21,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from vaultkit.aside import conflict_copies
 from vaultkit.config import CONFIG_NAME, Config, OutputConfig, RulesConfig, load_config
 from vaultkit.edit import append_to_list, set_scalar
 from vaultkit.errors import EditRefusedError, UsageError, WriteError
 from vaultkit.io import atomic_write
 from vaultkit.links import name_key
 from vaultkit.newfiles import create_files, link_text, make_folder, safe_name
-from vaultkit.vault import FileStat, Vault, conflict_copies, load_vault, resolve_root, scan
+from vaultkit.vault import FileStat, Vault, load_vault, resolve_root, scan
 
 TEMPLATES_FOLDER = "Templates"
 WELCOME_NOTE = "Start here.md"
