@@ -624,6 +624,9 @@ def test_a_meeting_without_a_usable_date(tmp_path: Path, date_line: str) -> None
     )
     actions = actions_of(tmp_path)
     assert triples(actions) == [
+        # Done and not in the future, the undated meeting is a meeting held: Ann is met,
+        # and kept in touch with from her last dated interaction (outreach on 1 Mar).
+        ("keep_in_touch", "Ann", D("2026-05-30")),
         ("confirm", "Ann", None),
         ("prepare", "Ann", None),
         ("thank", "Ann", None),
@@ -632,7 +635,7 @@ def test_a_meeting_without_a_usable_date(tmp_path: Path, date_line: str) -> None
         ("report_back", "Ann", None),
     ]
     # A meeting of unknown date may be the answer: no follow-up is asked for.
-    assert "with no date (fix the date)" in actions[0].reason
+    assert "with no date (fix the date)" in actions[1].reason
     if date_line:
         assert any(p.code == "bad-date" for p in read(tmp_path).problems)
 
@@ -939,3 +942,67 @@ def test_someone_suggested_at_a_meeting_with_them_is_no_referral(tmp_path: Path)
     rows = [line.split("\t")[1:3] for line in due.stdout.splitlines()]
     assert ["missing_note", "Other One"] in rows and ["thank", "Ghost"] in rows
     assert not [r for r in rows if r[0] in ("referral", "missing_note") and r[1] != "Other One"]
+
+
+@pytest.mark.parametrize("written", ['questions: ""', 'questions: [""]', "questions: []"])
+def test_an_empty_question_is_no_question_written(tmp_path: Path, written: str) -> None:
+    write(
+        tmp_path,
+        {
+            "People/Ann.md": contact(),
+            "Meetings/m.md": meeting(
+                f'date: 2026-03-25\nwith: ["[[Ann]]"]\nconfirmed: 2026-03-09\n{written}'
+            ),
+        },
+    )
+    assert triples(actions_of(tmp_path), ("prepare",)) == [("prepare", "Ann", D("2026-03-22"))]
+
+
+def test_questions_under_sub_headings_of_the_questions_section_count(tmp_path: Path) -> None:
+    body = "## Questions\n### Their path\n- How did you start?\n\n## Notes\n- not a question\n"
+    write(
+        tmp_path,
+        {
+            "People/Ann.md": contact(),
+            "Meetings/m.md": meeting(
+                'date: 2026-03-25\nwith: ["[[Ann]]"]\nconfirmed: 2026-03-09', body
+            ),
+            "Meetings/n.md": meeting(
+                'date: 2026-03-26\nwith: ["[[Ann]]"]\nconfirmed: 2026-03-09',
+                "## Questions\n\n## Notes\n- not a question\n",
+            ),
+        },
+    )
+    vault = read(tmp_path)
+    m = next(n for n in vault.notes if n.path == "Meetings/m.md").meeting
+    assert m is not None and m.questions == ("How did you start?",)
+    assert triples(actions_of(tmp_path), ("prepare",)) == [("prepare", "Ann", D("2026-03-23"))]
+
+
+def test_one_attempt_is_one_message(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "vaultkit.toml": "[rules]\nmax_attempts = 1\n",
+            "People/Ann.md": contact("outreach: [2026-03-01]"),
+        },
+    )
+    (action,) = [a for a in actions_of(tmp_path) if a.rule == "no_answer"]
+    assert action.reason.startswith("No reply to 1 message, the last on 1 Mar")
+
+
+def test_a_done_meeting_without_a_date_makes_its_person_met(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "People/Ann.md": contact("outreach: [2026-01-01]"),
+            "Meetings/Call Ann.md": meeting(
+                'with: ["[[Ann]]"]\nthanked: 2026-01-10\nreported_back: 2026-01-20'
+            ),
+        },
+    )
+    vault = read(tmp_path)
+    assert people(vault, TODAY)["People/Ann.md"].stage == "met"
+    assert triples(actions_of(tmp_path), ("keep_in_touch",)) == [
+        ("keep_in_touch", "Ann", D("2026-04-20"))
+    ]

@@ -31,8 +31,8 @@ _TASK = re.compile(r"\n[ \t]*[-*+] \[([ xX])\] ([^\n]*)")
 _TASK_DUE = re.compile(r"📅\s*(\d{4}-\d{2}-\d{2})")
 _TASK_BLOCK_ID = re.compile(r"\s+\^[A-Za-z0-9-]+$")
 # Led by a literal newline (the body is searched as "\n" + body) so the scan is fast.
-_QUESTIONS = re.compile(r"\n#{1,6}[ \t]+[Qq][Uu][Ee][Ss][Tt][Ii][Oo][Nn][Ss][ \t]*(?=\n|$)")
-_HEADING = re.compile(r"^#{1,6}[ \t]", re.M)
+_QUESTIONS = re.compile(r"\n(#{1,6})[ \t]+[Qq][Uu][Ee][Ss][Tt][Ii][Oo][Nn][Ss][ \t]*(?=\n|$)")
+_HEADING = re.compile(r"^(#{1,6})[ \t]", re.M)
 # The item starts with a non-blank, so a long run of blanks is crossed once, not again
 # from each of its characters.
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+(?!\[[ xX]\] )(\S(?:.*\S)?)[ \t]*$", re.M)
@@ -138,7 +138,10 @@ def scan_body(
     heading_match = _QUESTIONS.search("\n" + body) if "uestions" in body else None
     if heading_match:
         rest = body[heading_match.end() - 1 :]
-        nxt = _HEADING.search(rest)
+        # The section runs to the next heading of its level or above: a `###` inside
+        # `## Questions` (the question bank's groups) is part of it.
+        level = len(heading_match.group(1))
+        nxt = next((h for h in _HEADING.finditer(rest) if len(h.group(1)) <= level), None)
         section = rest[: nxt.start()] if nxt else rest
         questions = [sys.intern(q) for q in _BULLET.findall(section) if q]
     return tuple(links), tuple(lines), tuple(tasks), tuple(questions), tuple(bad_dates)

@@ -338,7 +338,8 @@ def _meeting(r: _Reader, body_questions: tuple[str, ...]) -> Meeting:
         duration=r.whole("duration"),
         status=r.choice("status", MEETING_STATUSES),
         confirmed=r.day("confirmed"),
-        questions=r.text_list("questions") + body_questions,
+        # An empty entry (a template's `questions: ""`) is no question written.
+        questions=tuple(q for q in r.text_list("questions") if q.strip()) + body_questions,
         referrals=r.links("referrals"),
         thanked=r.day("thanked"),
         reported_back=r.day("reported_back"),

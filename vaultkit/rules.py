@@ -246,7 +246,8 @@ class _Rules:
                 me,
                 person.note,
                 due,
-                f"No reply to {attempts} messages, the last on {self.day(last)} — "
+                f"No reply to {attempts} message{'' if attempts == 1 else 's'}, the last on "
+                f"{self.day(last)} — "
                 "pause, or try another channel",
                 since=last,
             )

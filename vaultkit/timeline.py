@@ -75,7 +75,8 @@ def stage_of(note: Note, meetings: tuple[Note, ...], today: date) -> str:
         for m in meetings
         if m.meeting and m.meeting.effective_status(today) != "cancelled"
     ]
-    if any(m.date and m.date <= today and m.effective_status(today) == "done" for m in live):
+    # Done and not in the future: an undated meeting is done unless it says otherwise.
+    if any(m.effective_status(today) == "done" and not (m.date and m.date > today) for m in live):
         return "met"
     if any(m.effective_status(today) == "scheduled" for m in live):
         return "scheduled"

@@ -149,8 +149,8 @@ class _Builder:
             if note.kind != "meeting" or m is None or m.status == "cancelled":
                 continue
             found = [self.node(x, note, ("contact",), "person") for x in m.with_]
-            if m.date and m.date <= self.today and m.effective_status(self.today) == "done":
-                self.met(found, m.date.isoformat())
+            if m.effective_status(self.today) == "done" and not (m.date and m.date > self.today):
+                self.met(found, m.date.isoformat() if m.date else "")
             if not m.referrals:
                 continue  # its people are nodes now; only referrals make edges
             met = sorted({w for w in found if w is not None})
