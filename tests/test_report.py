@@ -274,3 +274,44 @@ def test_the_report_shows_the_graphs_referred_on(referrers: Path) -> None:
     assert "| met | 4 | 100&#37; |" in rows  # Ann, Hal, Kai, Lee
     # Ann, Fay, Ida and Kai; Fay and Ida never met me, so not every one is in the step before.
     assert "| referred on | 4 | 100&#37; |" in rows
+
+
+def test_someone_suggested_at_a_meeting_with_them_is_no_referral_received(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    root = make_vault(
+        tmp_path / "v",
+        {
+            "People/Ann.md": fm("type: contact"),
+            "People/Bob.md": fm("type: contact"),
+            "Meetings/m.md": fm(
+                'type: meeting\ndate: 2026-03-18\nwith: ["[[Ann]]", "[[Bob]]"]\n'
+                'referrals: ["[[bob]]", "[[Ghost|G.]]", "[[Cy]]"]'
+            ),
+            "Meetings/n.md": fm('type: meeting\ndate: 2026-03-18\nwith: ["[[Ghost]]"]'),
+        },
+    )
+    result = run("report", str(root), "--today", TODAY, "--format", "text")
+    assert result.exit_code == 0, result.output
+    assert "Referrals received (2)" in result.stdout  # Ghost and Cy: Bob was met there
+    assert "Bob — " not in result.stdout
+
+
+def test_a_meeting_still_to_come_is_not_met_whatever_its_status(
+    tmp_path: Path, make_vault: MakeVault
+) -> None:
+    root = make_vault(
+        tmp_path / "v",
+        {
+            "People/L.md": fm("type: contact"),
+            "Meetings/m.md": fm('type: meeting\ndate: 2026-12-20\nstatus: done\nwith: ["[[L]]"]'),
+        },
+    )
+    assert dict(funnel(read(root), date.fromisoformat(TODAY)))["met"] == 0
+
+
+def test_shares_round_half_up() -> None:
+    counts = (("identified", 8), ("contacted", 1), ("responded", 5), ("met", 8), ("x", 5))
+    rates = [rate for _, _, rate in conversion(counts)]
+    # 1/8 is 12.5% and 5/8 62.5%: a reader rounds them up, round() would give 12 and 62.
+    assert rates == ["", "13%", "500%", "160%", "63%"]

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from typing import TypeGuard
 
 from vaultkit.errors import UsageError
-from vaultkit.links import link_name
+from vaultkit.links import link_name, name_key
 from vaultkit.model import Link, Note
 from vaultkit.printable import printable
 from vaultkit.rules import Action, due_actions, join_names, overdue
@@ -127,10 +127,13 @@ def review(vault: Vault, today: date, start: date) -> Review:
         who = _names(vault, m.with_, note) or note.name
         if m.effective_status(today) == "done" and within(m.date):
             done.append(Done(m.date, "meeting", who, note.path, m.mode or ""))
+            met_there = {_who(link, vault.resolve(link, note)) for link in m.with_}
             for link in m.referrals:
                 target = vault.resolve(link, note)
                 if target is not None and target.kind not in ("contact", "note"):
                     continue  # an organisation suggested is not a person to reach
+                if _who(link, target) in met_there:
+                    continue  # met there: no referral, as the graph and the rules say
                 name = target.name if target is not None else link_name(link)
                 state = _referral_state(by_person.get(target.path) if target else None)
                 referrals.append(Done(m.date, "referral", name, note.path, f"{who}; {state}"))
@@ -150,6 +153,11 @@ def review(vault: Vault, today: date, start: date) -> Review:
         tuple(sorted(referrals, key=lambda d: (d.day, d.who.casefold(), d.note))),
         funnel(vault, today, by_person),
     )
+
+
+def _who(link: Link, target: Note | None) -> str:
+    """Give who a link names: its note's path, else its name as names are compared."""
+    return target.path if target is not None else name_key(link_name(link))
 
 
 def _nth(i: int) -> str:
@@ -198,12 +206,11 @@ def funnel(
             for m in person.meetings
             if m.meeting is not None and m.meeting.effective_status(today) != "cancelled"
         ]
-        held = [m for m in live if m.effective_status(today) == "done"]
         steps = (
             True,
             person.reached,
             bool(c.replied or live),
-            bool(held),
+            person.stage == "met",  # a meeting held: done, and not in the future
             person.note.path in introducers,
         )
         for name, reached in zip(FUNNEL, steps, strict=True):
@@ -221,7 +228,8 @@ def conversion(funnel_counts: tuple[tuple[str, int], ...]) -> list[tuple[str, in
         elif previous == 0:
             rate = "—"
         else:
-            rate = f"{round(100 * count / previous)}%"
+            # Halves up (12.5% is 13%), as a reader rounds; round() would go to even.
+            rate = f"{(200 * count + previous) // (2 * previous)}%"
         out.append((name, count, rate))
         previous = count
     return out
