@@ -34,7 +34,7 @@ def person(g: Any, name: str, **attrs: Any) -> None:
     """Add a person node with every attribute the builder sets (overridable)."""
     base = {"kind": "person", "label": name, "path": f"People/{name}.md", "missing": False}
     base.update(stage="identified", status="active", source="", met=False, reached=False)
-    base.update(last="", target=False)
+    base.update(last="", coming=False, target=False)
     base.update(attrs)
     if base["met"]:
         base.setdefault("reached", True)
@@ -253,7 +253,8 @@ def test_stopped_chains_end_in_someone_stuck_for_a_month() -> None:
     person(g, "A", met=True, last="2026-11-20")
     person(g, "Stuck", reached=True, stage="contacted", last="2026-09-01")
     person(g, "Moving", reached=True, stage="responded", last="2026-11-15")
-    person(g, "Soon", reached=True, stage="scheduled", last="2026-08-01")
+    person(g, "Soon", reached=True, stage="scheduled", last="2026-08-01", coming=True)
+    person(g, "Again", met=True, last="2026-08-01", coming=True)  # met, to be met again
     person(g, "Onward", met=True, last="2026-06-01")
     person(g, "Leaf", met=True, last="2026-11-01")
     person(g, "Lonely")  # first-degree: a chain needs two people
@@ -261,11 +262,13 @@ def test_stopped_chains_end_in_someone_stuck_for_a_month() -> None:
     refer(g, "A", "Stuck", "2026-08-20")
     refer(g, "A", "Moving", "2026-08-20")
     refer(g, "A", "Soon", "2026-07-01")
+    refer(g, "A", "Again", "2026-07-01")
     refer(g, "A", "Onward", "2026-05-01")
     refer(g, "Onward", "Leaf", "2026-06-01")
     tree = vg.referral_tree(g)
     result = vg.stopped_chains(g, tree, TODAY, stale_days=30)
-    # Stuck: last moved 2026-09-01, 85 days ago. Moving: 10 days. Soon: a meeting is coming.
+    # Stuck: last moved 2026-09-01, 85 days ago. Moving: 10 days. Soon and Again: a meeting
+    # is coming.
     # Onward referred someone on. Leaf met 24 days ago.
     assert result == [vg.Stopped(("A", "Stuck"), "contacted", "2026-09-01")]
 
@@ -455,6 +458,7 @@ def test_a_person_without_a_note_is_met_once_a_done_meeting_names_them(tmp_path:
         "Yan": (False, False, ""),
         "Wes": (False, False, ""),
     }
+    assert [n for n, a in g.nodes(data=True) if a.get("coming")] == ["Wes"]
     # Met: Ann (her note's stage) and Zoe. Ann's yield: suggested Zoe and Yan → reached
     # Zoe → met Zoe → neither referred anyone on. Only Yan is a referral never acted on.
     report = views.analyse(vault, TODAY)

@@ -11,7 +11,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 from click.testing import CliRunner
-from test_graph import parse_dot
+from test_graph import note, parse_dot
 
 from vaultkit.cli import cli
 from vaultkit.graph import ME
@@ -152,3 +152,41 @@ def test_export_svg_without_graphviz_says_what_to_do(
     assert code == 7
     assert "needs Graphviz's `dot` program, which is not installed" in err
     assert "apt-get install graphviz" in err
+
+
+def stats_of(root: Path) -> str:
+    code, out, err = run("graph", "stats", str(root), *TODAY)
+    assert code == 0, err
+    return out
+
+
+def section(out: str, title: str) -> list[str]:
+    """Give the lines of one section of `graph stats`."""
+    lines = out.split(f"\n{title}:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    return [line.strip() for line in lines]
+
+
+def test_a_coming_meeting_keeps_a_chain_moving(tmp_path: Path) -> None:
+    # Ann (a friend) introduced Bob, met on 2026-09-01 and again on 2026-12-05 (to come);
+    # she suggested Leo (no note) on 2026-09-01, who is to be met on 2026-12-02. Both last
+    # moved in September, but a meeting is coming with each: no chain has stopped.
+    note(tmp_path, "People/Ann.md", "type: contact\nsource: friend")
+    note(tmp_path, "People/Bob.md", 'type: contact\nreferred_by: "[[Ann]]"')
+    meetings = {
+        "A1": '2026-09-01\nwith: ["[[Ann]]"]\nreferrals: ["[[Leo]]"]',
+        "B1": '2026-09-01\nwith: ["[[Bob]]"]',
+        "B2": '2026-12-05\nwith: ["[[Bob]]"]',
+        "L1": '2026-12-02\nwith: ["[[Leo]]"]',
+    }
+    for name, fields in meetings.items():
+        note(tmp_path, f"Meetings/{name}.md", f"type: meeting\ndate: {fields}")
+    assert section(stats_of(tmp_path), "Chains that stopped") == ["(none)"]
+    # Cancel the meetings to come and both chains have stopped in September.
+    for name in ("B2", "L1"):
+        file = tmp_path / "Meetings" / f"{name}.md"
+        text = file.read_text(encoding="utf-8")
+        file.write_text(text.replace("type: meeting", "type: meeting\nstatus: cancelled"))
+    assert section(stats_of(tmp_path), "Chains that stopped") == [
+        "Ann → Bob: met, 2026-09-01",
+        "Ann → Leo: no note, 2026-09-01",
+    ]

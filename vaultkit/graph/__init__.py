@@ -4,7 +4,8 @@ inside functions (`import networkx` costs ~150 ms that importing this package mu
 A networkx DiGraph; node ids are note names (paths without .md where names clash), the
 root is "me"; every attribute is a str or bool, so every export format carries it.
 - node `kind` me|person|org; `label`, `path` ('' without a note), `missing` (named, no
-  note), `stage`, `status`, `source`, `met`, `reached`, `last` (ISO date), `target`.
+  note), `stage`, `status`, `source`, `met`, `reached`, `last` (ISO date), `coming` (a
+  meeting not held yet names them: scheduled, or dated after today), `target`.
 - edge `kind` knows (me → someone nobody introduced) | referral (introducer → person or
   org; `referred_by`, the earliest `meeting` and its `date`) | works_at (person → org).
 

@@ -291,7 +291,7 @@ def stopped_chains(
         a = view.node[v]
         if v in view.told or tree.depth[v] < 2 or a.get("status") not in ("", "active"):
             continue
-        if a.get("stage") == "scheduled":
+        if a.get("coming") or a.get("stage") == "scheduled":
             continue  # a meeting is coming: the chain is moving
         dates = [view.succ[u][v].get("date", "") for u in view.by.get(v, ())]
         last = max([a.get("last", ""), *dates])

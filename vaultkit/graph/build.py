@@ -50,6 +50,7 @@ class _Builder:
         self.taken = {name_key(i) for i in self.ids.values()} | {name_key(ME)}
         self.missing: dict[tuple[str, str], str] = {}
         self.unnoted: dict[str, dict[str, Any]] = {}  # a person without a note → attributes
+        self.persons: dict[str, dict[str, Any]] = {}  # every person → attributes
         self.seen: dict[tuple[str, tuple[str, ...]], str] = {}
         self.orgs: set[str] = set()
         self.told: dict[str, list[str]] = {}  # person → the people they introduced
@@ -70,6 +71,7 @@ class _Builder:
                 last = p.last_interaction.isoformat() if p.last_interaction else ""
                 attrs.update(met=p.stage == "met", reached=p.reached, last=last)
             self.nodes.append((node, attrs))
+            self.persons[node] = attrs
 
     def skip(self, note: Note, link: Link, code: str, why: str) -> None:
         message = f"{link.field}: [[{link.target}]] {why}"
@@ -104,7 +106,7 @@ class _Builder:
             attrs = _attrs(missing_kind, text, missing=True)
             self.nodes.append((node, attrs))
             if missing_kind == "person":
-                self.unnoted[node] = attrs
+                self.unnoted[node] = self.persons[node] = attrs
             if missing_kind == "org":
                 self.orgs.add(node)
         self.seen[(link.target, kinds)] = self.missing[key]  # no note, from any folder
@@ -117,6 +119,13 @@ class _Builder:
             attrs = self.unnoted.get(node) if node is not None else None
             if attrs is not None:
                 attrs.update(met=True, reached=True, last=max(attrs["last"], day))
+
+    def coming(self, found: Iterable[str | None]) -> None:
+        """Mark the people a meeting still to come names (with a note or not) as having one."""
+        for node in found:
+            attrs = self.persons.get(node) if node is not None else None
+            if attrs is not None:
+                attrs["coming"] = True
 
     def referral(self, u: str, v: str, referred_by: bool, meeting: str = "", day: str = "") -> None:
         data = self.edges.get((u, v))
@@ -149,8 +158,11 @@ class _Builder:
             if note.kind != "meeting" or m is None or m.status == "cancelled":
                 continue
             found = [self.node(x, note, ("contact",), "person") for x in m.with_]
+            # Held: done and not in the future (timeline.stage_of); else still to come.
             if m.effective_status(self.today) == "done" and not (m.date and m.date > self.today):
                 self.met(found, m.date.isoformat() if m.date else "")
+            else:
+                self.coming(found)
             if not m.referrals:
                 continue  # its people are nodes now; only referrals make edges
             met = sorted({w for w in found if w is not None})
@@ -179,7 +191,7 @@ class _Builder:
 
 
 _NODE: dict[str, Any] = {"missing": False, "stage": "", "status": "", "source": ""}
-_NODE.update(met=False, reached=False, last="", target=False)
+_NODE.update(met=False, reached=False, last="", coming=False, target=False)
 
 
 def _attrs(kind: str, label: str, path: str = "", **values: Any) -> dict[str, Any]:
