@@ -190,3 +190,32 @@ def test_a_coming_meeting_keeps_a_chain_moving(tmp_path: Path) -> None:
         "Ann → Bob: met, 2026-09-01",
         "Ann → Leo: no note, 2026-09-01",
     ]
+
+
+def test_someone_suggested_at_their_own_meeting_is_no_referral_at_all(tmp_path: Path) -> None:
+    # Met Ann and Bob together; the meeting's referrals: name Bob, who was there. Nobody
+    # introduced Bob: he is first-degree, Ann no connector, and the warning says so.
+    note(tmp_path, "People/Ann.md", "type: contact\nsource: friend")
+    note(tmp_path, "People/Bob.md", "type: contact\nsource: colleague")
+    note(
+        tmp_path,
+        "Meetings/M.md",
+        'type: meeting\ndate: 2026-11-10\nwith: ["[[Ann]]", "[[Bob]]"]\nreferrals: ["[[Bob]]"]',
+    )
+    code, out, err = run("graph", "stats", str(tmp_path), *TODAY)
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        "2 people (2 met), 0 without a note, 0 organisations, 0 introductions; "
+        "longest chain: 1 people",
+        "people per degree: 1: 2",
+    ]
+    for title in ("Longest chains", "Referrals never acted on", "Chains that stopped"):
+        assert section(out, title) == ["(none)"]
+    assert section(
+        out, "Top connectors (introduced / met directly / met downstream / betweenness, exact)"
+    ) == ["(none)"]
+    assert section(out, "Yield per introducer (suggested → reached out → met → referred on)") == [
+        "(none)"
+    ]
+    said = "referrals: [[Bob]] is also in `with:`: met there, no referral; left out"
+    assert err == f"Meetings/M.md: warning: {said}\n"

@@ -173,11 +173,12 @@ class _Builder:
                     continue
                 if not met:
                     self.skip(note, link, "referral-without-people", "has nobody in `with:`")
+                elif to in met:  # met there: nobody at the meeting introduced them (rules.py)
+                    why = "is also in `with:`: met there, no referral; left out"
+                    self.skip(note, link, "self-referral", why)
+                    continue
                 for w in met:
-                    if w == to:
-                        self.skip(note, link, "self-referral", "is also in `with:`; ignored")
-                    else:
-                        self.referral(w, to, False, note.path, day)
+                    self.referral(w, to, False, note.path, day)
         g = self.g
         introduced = {v for vs in self.told.values() for v in vs}
         first = [n for n, a in self.nodes if a["kind"] == "person" and n not in introduced]
