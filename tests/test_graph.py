@@ -439,7 +439,7 @@ def test_a_person_without_a_note_is_met_once_a_done_meeting_names_them(tmp_path:
     # Ann (a note) suggested Zoe and Yan on 2026-02-01; none of the three others has a note.
     # Zoe: in a past meeting with no status (done) on 2026-03-01 and one marked done on
     # 2026-05-01: met, reached, last moved 2026-05-01. Yan: only in a cancelled meeting.
-    # Wes: only in a meeting on 2026-12-10, after TODAY (scheduled). Neither is met.
+    # Wes: only in a meeting on 2026-12-10, after TODAY (scheduled): reached, not met.
     note(tmp_path, "People/Ann.md", "type: contact")
     meetings = {
         "2026-02-01 Ann": 'with: ["[[Ann]]"]\nreferrals: ["[[Zoe]]", "[[Yan]]"]',
@@ -456,7 +456,7 @@ def test_a_person_without_a_note_is_met_once_a_done_meeting_names_them(tmp_path:
     assert met == {
         "Zoe": (True, True, "2026-05-01"),
         "Yan": (False, False, ""),
-        "Wes": (False, False, ""),
+        "Wes": (False, True, ""),  # reached: a meeting is booked
     }
     assert [n for n, a in g.nodes(data=True) if a.get("coming")] == ["Wes"]
     # Met: Ann (her note's stage) and Zoe. Ann's yield: suggested Zoe and Yan → reached
@@ -747,3 +747,44 @@ def test_trimmed_map_is_the_connected_core_not_the_busiest_orgs() -> None:
     assert "{{" not in shown  # no organisation
     assert len([ln for ln in lines if re.match(r"^  n\d+ -", ln)]) == 5  # one piece
     assert "left out: 58 people and 3 organisations" in left_out
+
+
+# --- the watcher ----------------------------------------------------------------------------
+
+
+def test_the_watcher_redraws_the_graph_when_a_meeting_is_booked_or_called_off(
+    tmp_path: Path,
+) -> None:
+    # What the graph reads of a meeting for someone without a note (reached, a meeting
+    # coming) is in the watcher's signature of the meeting: a save changing only that
+    # redraws the graph, and the graph drawn then is the one a cold build draws.
+    from vaultkit.config import load_config
+    from vaultkit.incremental import Live
+    from vaultkit.vault import load_vault, scan
+
+    note(tmp_path, "People/Ann.md", "type: contact\nsource: friend")
+    note(
+        tmp_path,
+        "Meetings/A1.md",
+        'type: meeting\ndate: 2026-09-01\nwith: ["[[Ann]]"]\nreferrals: ["[[Leo]]"]',
+    )
+    note(tmp_path, "Meetings/L1.md", 'type: meeting\ndate: 2026-12-02\nwith: ["[[Leo]]"]')
+    config = load_config(tmp_path)
+    live = Live(load_vault(tmp_path, config, use_cache=False), TODAY)
+
+    def save(old: str, new: str) -> tuple[bool, bytes]:
+        file = tmp_path / "Meetings" / "L1.md"
+        file.write_text(file.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        stat = next(s for s in scan(tmp_path, config) if s.path == "Meetings/L1.md")
+        redraw = live.apply(scan(tmp_path, config), [stat]).graph
+        cold = load_vault(tmp_path, config, use_cache=False)
+        assert live.vault.notes == cold.notes
+        return redraw, views.render_graph(live.vault, live.people, TODAY)
+
+    before = views.render_graph(live.vault, live.people, TODAY)
+    redraw, cancelled = save("type: meeting", "type: meeting\nstatus: cancelled")
+    assert redraw and cancelled != before
+    assert "| Leo (no note) | [[People/Ann\\|Ann]] | [[Meetings/A1\\|A1]] |" in cancelled.decode()
+    redraw, booked = save("status: cancelled\n", "")
+    assert redraw and booked == before
+    assert "| Leo (no note) |" not in booked.decode()

@@ -219,3 +219,21 @@ def test_someone_suggested_at_their_own_meeting_is_no_referral_at_all(tmp_path: 
     ]
     said = "referrals: [[Bob]] is also in `with:`: met there, no referral; left out"
     assert err == f"Meetings/M.md: warning: {said}\n"
+
+
+def test_a_meeting_booked_with_someone_without_a_note_is_reaching_out(tmp_path: Path) -> None:
+    # Ann suggested Leo and Max (neither has a note) on 2026-09-01; a meeting with Leo is
+    # booked for 2026-12-02, and one with Max was cancelled. Leo was reached, Max was not.
+    note(tmp_path, "People/Ann.md", "type: contact\nsource: friend")
+    meetings = {
+        "A1": '2026-09-01\nwith: ["[[Ann]]"]\nreferrals: ["[[Leo]]", "[[Max]]"]',
+        "L1": '2026-12-02\nwith: ["[[Leo]]"]',
+        "M1": '2026-11-20\nstatus: cancelled\nwith: ["[[Max]]"]',
+    }
+    for name, fields in meetings.items():
+        note(tmp_path, f"Meetings/{name}.md", f"type: meeting\ndate: {fields}")
+    out = stats_of(tmp_path)
+    assert section(out, "Referrals never acted on") == ["Max (suggested by Ann, since 2026-09-01)"]
+    assert section(out, "Yield per introducer (suggested → reached out → met → referred on)") == [
+        "Ann: 2 → 1 → 0 → 0"
+    ]

@@ -121,11 +121,15 @@ class _Builder:
                 attrs.update(met=True, reached=True, last=max(attrs["last"], day))
 
     def coming(self, found: Iterable[str | None]) -> None:
-        """Mark the people a meeting still to come names (with a note or not) as having one."""
+        """Mark the people a meeting still to come names (with a note or not) as having one,
+        and those without a note as reached: a meeting booked is reaching out (schema.md),
+        as timeline's Person.reached has it for a contact note."""
         for node in found:
             attrs = self.persons.get(node) if node is not None else None
             if attrs is not None:
                 attrs["coming"] = True
+                if node in self.unnoted:
+                    attrs["reached"] = True
 
     def referral(self, u: str, v: str, referred_by: bool, meeting: str = "", day: str = "") -> None:
         data = self.edges.get((u, v))
@@ -225,6 +229,7 @@ def _cycles(g: Graph, told: Mapping[str, list[str]], introduced: set[str]) -> li
 
 def build_graph(vault: Vault, by_path: Mapping[str, Person], today: date) -> ReferralGraph:
     """Give the referral graph of a vault as of `today`: contact notes carry their stages from
-    timeline.people; a person without a note is met once a done meeting names them."""
+    timeline.people; a person without a note is reached once a meeting that is not cancelled
+    names them, and met once a done one does."""
     with paused_gc():
         return _Builder(vault, by_path, today).build()
