@@ -311,6 +311,7 @@ def test_warm_path_to_an_org_ends_at_anyone_who_works_there() -> None:
     refer(g, "F", "P", "2026-02-02")
     works(g, "P", "O")
     works(g, "Q", "O")
+    refer(g, "F", "O", "2026-01-01")  # F suggested O (2 + 3): no one there, so no path
     path = vg.warm_path(g, "O")
     assert path is not None and path.nodes == (ME, "F", "P", "O")
     assert views.hop_sentence(g, path.hops[-1]) == "P works at O"

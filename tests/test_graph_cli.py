@@ -237,3 +237,32 @@ def test_a_meeting_booked_with_someone_without_a_note_is_reaching_out(tmp_path: 
     assert section(out, "Yield per introducer (suggested → reached out → met → referred on)") == [
         "Ann: 2 → 1 → 0 → 0"
     ]
+
+
+def test_path_to_an_org_ends_at_someone_who_works_there(tmp_path: Path) -> None:
+    # Ann (a friend, met) suggested Acme; Kim (a friend, reached out to) works there. Ann
+    # knows nobody at Acme: the path goes through Kim (cost 2 and the org's 1½) and not
+    # through Ann's suggestion.
+    note(tmp_path, "Orgs/Acme.md", "type: org\ntarget: true")
+    note(tmp_path, "People/Ann.md", "type: contact\nsource: friend")
+    note(
+        tmp_path,
+        "People/Kim.md",
+        'type: contact\nsource: friend\norg: "[[Acme]]"\noutreach: [2026-11-20]',
+    )
+    note(
+        tmp_path,
+        "Meetings/M.md",
+        'type: meeting\ndate: 2026-09-01\nwith: ["[[Ann]]"]\nreferrals: ["[[Acme]]"]',
+    )
+    code, out, _ = run("graph", "path", "Acme", str(tmp_path), *TODAY)
+    assert code == 0
+    assert out.splitlines() == [
+        "me → Kim → Acme",
+        "  1. you know Kim directly (friend) — not met yet (contacted)",
+        "  2. Kim works at Acme",
+    ]
+    # Nobody works there: a suggestion alone leads to nobody at the organisation.
+    (tmp_path / "People" / "Kim.md").unlink()
+    code, _, err = run("graph", "path", "Acme", str(tmp_path), *TODAY)
+    assert code == 6 and "no chain of people leads from you to Acme" in err

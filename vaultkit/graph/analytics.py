@@ -350,8 +350,12 @@ def _steps(view: View, u: str, goal: str | None) -> Iterator[tuple[str, int, str
             a = view.node[v]
             cold = a.get("source") in COLD_SOURCES and not a.get("met")
             yield v, cost[v] + (COST_COLD if cold else 0), "knows"
-        elif kind in ("referral", "works_at"):
-            yield v, cost[v], "introduced" if kind == "referral" else "works_at"
+        elif kind == "works_at":
+            yield v, cost[v], "works_at"
+        elif kind == "referral" and view.kind[v] != "org":
+            # An organisation is entered only by someone who works there: a suggestion to
+            # try Acme leads to nobody at Acme.
+            yield v, cost[v], "introduced"
     for w in view.by.get(u, ()):
         yield w, cost[w], "introduced_by"
 
@@ -390,7 +394,8 @@ def _path(view: View, target: str, prev: Mapping[str, tuple[str, str]]) -> WarmP
 
 
 def warm_path(g: Graph, target: str) -> WarmPath | None:
-    """Give the warmest chain from me to a person or org (anyone who works there), or None."""
+    """Give the warmest chain from me to a person or org, or None. A chain reaches an org
+    only by a works_at hop from someone who works there (never by a referral naming it)."""
     if target == ME or target not in g:
         return None
     view = graph_view(g)
