@@ -460,10 +460,11 @@ def test_a_person_without_a_note_is_met_once_a_done_meeting_names_them(tmp_path:
         "Wes": (False, True, ""),  # reached: a meeting is booked
     }
     assert [n for n, a in g.nodes(data=True) if a.get("coming")] == ["Wes"]
-    # Met: Ann (her note's stage) and Zoe. Ann's yield: suggested Zoe and Yan → reached
-    # Zoe → met Zoe → neither referred anyone on. Only Yan is a referral never acted on.
+    # Met: Ann (her note's stage) and Zoe, who has no note. Ann's yield: suggested Zoe and
+    # Yan → reached Zoe → met Zoe → neither referred anyone on. Only Yan is a referral
+    # never acted on.
     report = views.analyse(vault, TODAY)
-    assert report.counts["met"] == 2
+    assert (report.counts["met"], report.counts["met_without_note"]) == (1, 1)
     assert report.yields == (vg.Yield("Ann", 2, 1, 1, 0),)
     assert [(u.person, u.since) for u in report.unacted] == [("Yan", "2026-02-01")]
     # Both chains from Ann stopped (no move within 30 days of TODAY), Zoe's at her meeting.

@@ -206,7 +206,7 @@ def test_someone_suggested_at_their_own_meeting_is_no_referral_at_all(tmp_path: 
     assert code == 0
     assert out.splitlines()[:2] == [
         "2 people (2 met), 0 without a note, 0 organisations, 0 introductions; "
-        "longest chain: 1 people",
+        "longest chain: 1 person",
         "people per degree: 1: 2",
     ]
     for title in ("Longest chains", "Referrals never acted on", "Chains that stopped"):
@@ -266,3 +266,24 @@ def test_path_to_an_org_ends_at_someone_who_works_there(tmp_path: Path) -> None:
     (tmp_path / "People" / "Kim.md").unlink()
     code, _, err = run("graph", "path", "Acme", str(tmp_path), *TODAY)
     assert code == 6 and "no chain of people leads from you to Acme" in err
+
+
+def test_the_counts_say_who_was_met_with_a_note_and_without(tmp_path: Path) -> None:
+    # Ann has a note and was never met; Noah has none and was met on 2026-11-01.
+    note(tmp_path, "People/Ann.md", "type: contact")
+    note(tmp_path, "Meetings/M.md", 'type: meeting\ndate: 2026-11-01\nwith: ["[[Noah]]"]')
+    assert stats_of(tmp_path).splitlines()[0] == (
+        "1 person (0 met), 1 without a note (1 met), 0 organisations, 0 introductions; "
+        "longest chain: 1 person"
+    )
+    code, _, err = run("build", str(tmp_path), *TODAY)
+    assert code == 0, err
+    text = (tmp_path / "CRM" / "Referral Graph.md").read_text(encoding="utf-8")
+    assert (
+        "1 person with a note (0 met) · 1 named without a note (1 met) · 0 organisations · "
+        "0 introductions · 2 first-degree · longest chain: 1 person\n"
+    ) in text
+    code, out, _ = run("graph", "stats", str(tmp_path), *TODAY, "--json")
+    counts = json.loads(out)["counts"]
+    assert (counts["people"], counts["met"]) == (1, 0)
+    assert (counts["people_without_note"], counts["met_without_note"]) == (1, 1)

@@ -54,10 +54,17 @@ def stats(vault: str, today: date | None, as_json: bool) -> None:
         print_json(data)
         return
     c = data["counts"]
+
+    def n(key: str, one: str, many: str) -> str:
+        return views.counted(c[key], one, many, grouped=False)
+
+    unnoted = f" ({c['met_without_note']} met)" if c["met_without_note"] else ""
     _say(
-        f"{c['people']} people ({c['met']} met), {c['people_without_note']} without a note, "
-        f"{c['organisations']} organisations, {c['introductions']} introductions; "
-        f"longest chain: {c['longest_chain']} people"
+        f"{n('people', 'person', 'people')} ({c['met']} met), "
+        f"{c['people_without_note']} without a note{unnoted}, "
+        f"{n('organisations', 'organisation', 'organisations')}, "
+        f"{n('introductions', 'introduction', 'introductions')}; "
+        f"longest chain: {n('longest_chain', 'person', 'people')}"
     )
     degrees = ", ".join(f"{d}: {n}" for d, n in data["chains"]["per_degree"])
     _say(f"people per degree: {degrees}")

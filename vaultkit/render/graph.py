@@ -59,10 +59,11 @@ def _analyse(vault: Vault, today: date, by_path: Mapping[str, Person]) -> Report
     tree = vg.referral_tree(g)
     between = vg.betweenness(g)
     persons = [a for _, a in g.nodes(data=True) if a["kind"] == "person"]
-    counts = {
+    counts = {  # people with a note, and those met; the same of the people without one
         "people": sum(1 for a in persons if not a["missing"]),
         "people_without_note": sum(1 for a in persons if a["missing"]),
-        "met": sum(1 for a in persons if a["met"]),
+        "met": sum(1 for a in persons if a["met"] and not a["missing"]),
+        "met_without_note": sum(1 for a in persons if a["met"] and a["missing"]),
         "organisations": sum(1 for _, a in g.nodes(data=True) if a["kind"] == "org"),
         "introductions": sum(len(told) for told in vg.referrals(g)[0].values()),
         "first_degree": sum(1 for d in tree.depth.values() if d == 1),
@@ -82,6 +83,11 @@ def _analyse(vault: Vault, today: date, by_path: Mapping[str, Person]) -> Report
         tuple(vg.stopped_chains(g, tree, today)),
         tuple(vg.warm_paths(g, targets)),
     )
+
+
+def counted(n: int, one: str, many: str, grouped: bool = True) -> str:
+    """Give a count with its noun: '1 person', '2 people' (with thousands separators)."""
+    return f"{n:{',' if grouped else ''}} {one if n == 1 else many}"
 
 
 def report_data(report: Report) -> dict[str, Any]:
@@ -226,10 +232,14 @@ def _render(report: Report, vault: Vault) -> bytes:
     g, c, cell = report.g, report.counts, _Cells(report.g, vault)
     out = [*front_matter("graph"), "", f"# {escape(vault.config.output.graph)}", ""]
     out += [GENERATED_NOTICE, ""]
+    unnoted = f" ({c['met_without_note']:,} met)" if c["met_without_note"] else ""
     out.append(
-        f"{c['people']:,} people ({c['met']:,} met) · {c['people_without_note']:,} named without "
-        f"a note · {c['organisations']:,} organisations · {c['introductions']:,} introductions · "
-        f"{c['first_degree']:,} first-degree · longest chain: {c['longest_chain']} people"
+        f"{counted(c['people'], 'person', 'people')} with a note ({c['met']:,} met) · "
+        f"{c['people_without_note']:,} named without a note{unnoted} · "
+        f"{counted(c['organisations'], 'organisation', 'organisations')} · "
+        f"{counted(c['introductions'], 'introduction', 'introductions')} · "
+        f"{c['first_degree']:,} first-degree · "
+        f"longest chain: {counted(c['longest_chain'], 'person', 'people')}"
     )
     out += ["", "## Map", ""]
     if vault.config.graph_max_nodes:
