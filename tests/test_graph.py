@@ -167,9 +167,18 @@ def test_betweenness_matches_networkx_exact_and_sampled() -> None:
     works_org = "Org"
     org(g, works_org)
     works(g, "p5", works_org)
+    refer(g, "p6", works_org, "2026-01-01")  # a suggestion of the organisation
+    # The graph docs/graph.md names: me and the people, in the graph's order (the sample
+    # of starting points depends on it), linked by knows and referrals.
+    keep = [n for n, a in g.nodes(data=True) if a["kind"] in ("me", "person")]
     h = nx.DiGraph()
-    h.add_nodes_from(n for n in g if n != works_org)
-    h.add_edges_from((u, v) for u, v, d in g.edges(data=True) if d["kind"] != "works_at")
+    h.add_nodes_from(keep)
+    h.add_edges_from(
+        (u, v)
+        for u, v, d in g.edges(data=True)
+        if d["kind"] in ("knows", "referral") and u in keep and v in keep
+    )
+    assert h.number_of_nodes() == 31
     exact = nx.betweenness_centrality(h, normalized=False)
     mine = vg.betweenness(g)
     assert mine.values == {n: round(exact[n], 2) for n in names}

@@ -287,3 +287,16 @@ def test_the_counts_say_who_was_met_with_a_note_and_without(tmp_path: Path) -> N
     counts = json.loads(out)["counts"]
     assert (counts["people"], counts["met"]) == (1, 0)
     assert (counts["people_without_note"], counts["met_without_note"]) == (1, 1)
+
+
+def test_betweenness_says_which_nodes_it_counts(tmp_path: Path) -> None:
+    # Five nodes: me, Ann, Bob, and two organisations; betweenness is over the people and me.
+    note(tmp_path, "Orgs/Acme.md", "type: org")
+    note(tmp_path, "People/Ann.md", 'type: contact\norg: "[[Acme]]"')
+    note(tmp_path, "People/Bob.md", 'type: contact\nreferred_by: "[[Ann]]"\norg: Harbor Bank')
+    code, _, err = run("build", str(tmp_path), *TODAY)
+    assert code == 0, err
+    text = (tmp_path / "CRM" / "Referral Graph.md").read_text(encoding="utf-8")
+    assert "pass through them (exact, over 3 nodes: the 2 people and you)." in text
+    code, out, _ = run("graph", "stats", str(tmp_path), *TODAY, "--json")
+    assert json.loads(out)["betweenness"] == {"nodes": 3, "sampled": None, "seed": None}

@@ -144,8 +144,10 @@ def betweenness(
     """Give how many shortest referral chains pass through each person (sampled above exact_max).
 
     The numbers of networkx's betweenness_centrality(normalized=False, k, seed) on the
-    people and me, by Brandes' algorithm, written out because networkx's sets up state
-    for every node at every source and ran ~20x slower on a 12k-node graph.
+    people and me (in the graph's node order, which the sample depends on), linked by knows
+    and referrals (no org, no works_at), by Brandes' algorithm, written out because
+    networkx's sets up state for every node at every source and ran ~20x slower on a
+    12k-node graph.
     """
     import random
 

@@ -312,11 +312,13 @@ def _connectors(report: Report, cell: _Cells) -> list[str]:
         "Nobody has introduced anyone yet.",
     )
     b = report.betweenness
+    # Its nodes are the people and me: organisations are on no referral chain.
+    who = f"{b.nodes:,} nodes: the {counted(b.nodes - 1, 'person', 'people')} and you"
     how = (
         f"estimated from {b.sampled:,} starting points sampled with seed {b.seed} among "
-        f"{b.nodes:,} nodes, as the graph has more than {vg.EXACT_BETWEENNESS_MAX:,}"
+        f"{who}, as there are more than {vg.EXACT_BETWEENNESS_MAX:,}"
         if b.sampled
-        else f"exact, over {b.nodes:,} nodes"
+        else f"exact, over {who}"
     )
     out += [
         "",
