@@ -300,3 +300,24 @@ def test_betweenness_says_which_nodes_it_counts(tmp_path: Path) -> None:
     assert "pass through them (exact, over 3 nodes: the 2 people and you)." in text
     code, out, _ = run("graph", "stats", str(tmp_path), *TODAY, "--json")
     assert json.loads(out)["betweenness"] == {"nodes": 3, "sampled": None, "seed": None}
+
+
+def test_every_longest_chain_is_in_json_and_the_text_says_how_many_it_left_out(
+    tmp_path: Path,
+) -> None:
+    # Ann introduced 22 people: 22 chains of two.
+    note(tmp_path, "People/Ann.md", "type: contact\nsource: friend")
+    for i in range(1, 23):
+        note(tmp_path, f"People/P{i:02}.md", 'type: contact\nreferred_by: "[[Ann]]"')
+    chains = section(stats_of(tmp_path), "Longest chains")
+    assert chains[:2] == ["Ann → P01", "Ann → P02"] and len(chains) == 11
+    assert chains[-1] == "… and 12 more (--json lists them all)"
+    code, out, _ = run("graph", "stats", str(tmp_path), *TODAY, "--json")
+    longest = json.loads(out)["chains"]["longest"]
+    assert longest == [["Ann", f"P{i:02}"] for i in range(1, 23)]
+    code, _, err = run("build", str(tmp_path), *TODAY)
+    assert code == 0, err
+    text = (tmp_path / "CRM" / "Referral Graph.md").read_text(encoding="utf-8")
+    chains_table = text.split("### Longest chains\n", 1)[1].split("\n## ", 1)[0]
+    assert chains_table.count("[[People/P") == 20
+    assert "… and 2 more: `vaultkit graph stats --json` lists them all." in chains_table

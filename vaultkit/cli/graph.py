@@ -25,6 +25,8 @@ from vaultkit.printable import printable
 from vaultkit.render import graph as views
 from vaultkit.render import graph_formats
 
+TEXT_ROWS = 10  # longest chains and top connectors `graph stats` prints
+
 
 @cli.group(name="graph")
 def graph_group() -> None:
@@ -68,18 +70,20 @@ def stats(vault: str, today: date | None, as_json: bool) -> None:
     )
     degrees = ", ".join(f"{d}: {n}" for d, n in data["chains"]["per_degree"])
     _say(f"people per degree: {degrees}")
-    _section("Longest chains", [_chain(ch) for ch in data["chains"]["longest"] if len(ch) > 1])
+    _section("Longest chains", _first([_chain(ch) for ch in data["chains"]["longest"]]))
     b = data["betweenness"]
     how = (
         f"sampled, k={b['sampled']} of {b['nodes']}, seed {b['seed']}" if b["sampled"] else "exact"
     )
     _section(
         f"Top connectors (introduced / met directly / met downstream / betweenness, {how})",
-        [
-            f"{x['person']}: {x['introduced']} / {x['met_direct']} / {x['met_downstream']} / "
-            f"{x['betweenness']:.2f}"
-            for x in data["connectors"][:10]
-        ],
+        _first(
+            [
+                f"{x['person']}: {x['introduced']} / {x['met_direct']} / {x['met_downstream']} / "
+                f"{x['betweenness']:.2f}"
+                for x in data["connectors"]
+            ]
+        ),
     )
     _section(
         "Yield per introducer (suggested → reached out → met → referred on)",
@@ -102,6 +106,12 @@ def stats(vault: str, today: date | None, as_json: bool) -> None:
     )
     for p in data["problems"]:
         _say(f"{p['path']}: warning: {p['message']}", err=True)
+
+
+def _first(lines: list[str], shown: int = TEXT_ROWS) -> list[str]:
+    """Give the first `shown` lines and how many more there are (--json has them all)."""
+    more = len(lines) - shown
+    return lines[:shown] + ([f"… and {more} more (--json lists them all)"] if more > 0 else [])
 
 
 def _section(title: str, lines: list[Any]) -> None:

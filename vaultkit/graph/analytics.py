@@ -110,18 +110,20 @@ class Chains:
     """How far my network reaches: people per degree, and the longest chains."""
 
     per_degree: tuple[tuple[int, int], ...]
-    longest: tuple[tuple[str, ...], ...]
+    longest: tuple[tuple[str, ...], ...]  # every chain of two or more people, longest first
     unreachable: tuple[str, ...]
 
 
-def chains(tree: Tree, limit: int = 10) -> Chains:
-    """Give the number of people at each degree and the `limit` longest chains, longest first."""
+def chains(tree: Tree, limit: int | None = None) -> Chains:
+    """Give the number of people at each degree and the chains of two or more people that
+    end at someone who leads nowhere further in the tree, longest first (all, or `limit`)."""
     per: dict[int, int] = {}
     for d in tree.depth.values():
         per[d] = per.get(d, 0) + 1
     inner = set(tree.parent.values())
-    leaves = sorted((n for n in tree.order if n not in inner), key=lambda n: (-tree.depth[n], n))
-    longest = tuple(tree.chain(n) for n in leaves[:limit])
+    ends = [n for n in tree.order if n not in inner and tree.depth[n] > 1]
+    ends.sort(key=lambda n: (-tree.depth[n], n))
+    longest = tuple(tree.chain(n) for n in ends[:limit])
     return Chains(tuple(sorted(per.items())), longest, tree.unreachable)
 
 

@@ -22,7 +22,7 @@ from vaultkit.render.markdown import GENERATED_NOTICE, escape, finish, front_mat
 from vaultkit.timeline import Person, people
 from vaultkit.vault import Vault
 
-ROWS = 20  # rows per table in the note; `vaultkit graph stats` lists them all
+ROWS = 20  # rows per table in the note; `vaultkit graph stats --json` lists them all
 
 
 @dataclass(frozen=True)
@@ -218,7 +218,8 @@ def _rows(
         return [empty]
     out = table(header, [row(item) for item in items[:ROWS]])
     if len(items) > ROWS:
-        out += ["", f"… and {len(items) - ROWS:,} more: `vaultkit graph stats` lists them all."]
+        more = f"… and {len(items) - ROWS:,} more: `vaultkit graph stats --json` lists them all."
+        out += ["", more]
     return out
 
 
@@ -286,9 +287,8 @@ def _chains(report: Report, cell: _Cells) -> list[str]:
     per = report.chains.per_degree
     out += _rows(per, lambda d: [str(d[0]), f"{d[1]:,}"], ["Degree", "People"], "No people yet.")
     out += ["", "### Longest chains", ""]
-    longest = [ch for ch in report.chains.longest if len(ch) > 1]
     row = lambda ch: [cell.chain(ch), str(len(ch))]  # noqa: E731
-    out += _rows(longest, row, ["Chain", "People"], "No referral chains yet.")
+    out += _rows(report.chains.longest, row, ["Chain", "People"], "No referral chains yet.")
     if report.chains.unreachable:
         stuck = ", ".join(cell.node(n) for n in report.chains.unreachable[:ROWS])
         more = len(report.chains.unreachable) - ROWS
