@@ -267,10 +267,12 @@ def test_stopped_chains_end_in_someone_stuck_for_a_month() -> None:
     person(g, "Onward", met=True, last="2026-06-01")
     person(g, "Leaf", met=True, last="2026-11-01")
     person(g, "Lonely")  # first-degree: a chain needs two people
+    person(g, "Closed", status="closed", last="2026-09-01")  # I decided: not a dead end
     knows(g, "A", "Lonely")
     refer(g, "A", "Stuck", "2026-08-20")
     refer(g, "A", "Moving", "2026-08-20")
     refer(g, "A", "Soon", "2026-07-01")
+    refer(g, "A", "Closed", "2026-08-20")
     refer(g, "A", "Again", "2026-07-01")
     refer(g, "A", "Onward", "2026-05-01")
     refer(g, "Onward", "Leaf", "2026-06-01")
