@@ -329,3 +329,48 @@ def test_the_library_refuses_a_day_no_note_can_hold_too(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=r"1800-01-01 is outside the years 1900–2199"):
         record.log(root, "Ann", "outreach", date(2026, 3, 20), date(1800, 1, 1))
     assert snapshot(root) == before
+
+
+def test_a_missing_note_named_with_a_folder_and_an_alias_is_refused_too(tmp_path: Path) -> None:
+    root = write(
+        tmp_path / "v",
+        {
+            "People/Bob.md": fm("type: contact\noutreach: [2026-03-01]\nreplied: 2026-03-02"),
+            "Meetings/Lunch.md": fm(
+                'type: meeting\ndate: 2026-03-10\nwith: ["[[Bob]]"]\n'
+                'referrals: ["[[Friends/Carol|Caz]]"]'
+            ),
+        },
+    )
+    before = snapshot(root)
+    result = done(root, action_id(root, "missing_note", "Carol"))
+    assert result.exit_code == 2, result.output
+    assert "the link [[Friends/Carol]] names a folder" in result.stderr
+    assert snapshot(root) == before
+
+
+def test_a_field_alias_in_front_matter_closed_with_dots_is_the_field_written(
+    tmp_path: Path,
+) -> None:
+    text = "---\ntype: contact\nheard_back: 2026-03-01\n...\nBody\n"
+    root = write(
+        tmp_path / "v",
+        {"vaultkit.toml": '[fields]\nheard_back = "replied"\n', "People/Dan.md": text},
+    )
+    result = log(root, "Dan", "reply")
+    assert result.exit_code == 0, result.output
+    assert (root / "People/Dan.md").read_text() == text.replace("2026-03-01", "2026-03-20")
+
+
+def test_unreadable_yaml_is_named_at_its_file_line(tmp_path: Path) -> None:
+    # Line 6 of the file: the opening fence is line 1.
+    text = "---\ntype: contact\nrole: a\nemail: a@b.c\nsource: friend\nlinkedin: [x\n---\n"
+    root = write(tmp_path / "v", {"People/Ann.md": text})
+    result = log(root, "Ann", "outreach")
+    checked = run("check", str(root))
+    assert result.exit_code == 5, result.output
+    assert result.stderr.startswith("vaultkit: error: People/Ann.md:6: cannot edit field")
+    # Said as check says it, lines and all.
+    (said,) = [line for line in checked.stdout.splitlines() if line.startswith("People/Ann.md:")]
+    assert said.startswith("People/Ann.md:6: error: front-matter is not valid YAML:")
+    assert said.split(": error: ", 1)[1] in result.stderr

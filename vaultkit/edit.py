@@ -146,9 +146,10 @@ def _load(lines: list[str], key: str) -> dict[Any, Any]:
         # Said as `check` says it: an unclosed quote is named where it opens, not at
         # the end of the front-matter where YAML notices it.
         try:
-            read_fields_slow("".join(lines), 0)
+            read_fields_slow("".join(lines), 2)  # front-matter line 1 is file line 2
         except FrontMatterError as said:
-            raise _refuse(key, f"the {said}", said.line) from exc
+            why = f"cannot edit field {key!r}: the {said}"
+            raise EditRefusedError(why, line=said.line) from exc
         mark = getattr(exc, "problem_mark", None)
         why = f"the front-matter is not valid YAML: {getattr(exc, 'problem', None) or exc}"
         raise _refuse(key, why, None if mark is None else mark.line) from exc

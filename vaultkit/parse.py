@@ -356,6 +356,13 @@ def _org(r: _Reader) -> Org:
     )
 
 
+def front_matter_text(text: str) -> str:
+    """Give a note's front-matter as text (none: ""), read as parse_text reads it: after a
+    BOM, CRLF as LF, closed by `---` or `...`."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    return _split(text)[0] or ""
+
+
 def _split(text: str) -> tuple[str | None, str, int, Problem | None]:
     """Give (front-matter, body, the body's first line, problem) for a note's text."""
     if not text.startswith("---"):

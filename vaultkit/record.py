@@ -33,8 +33,9 @@ from vaultkit.body import FIRST_YEAR, LAST_YEAR
 from vaultkit.build import read
 from vaultkit.edit import append_to_list, apply_edit, set_scalar
 from vaultkit.errors import EditRefusedError, NotFoundError, UsageError
+from vaultkit.links import link_name, name_key
 from vaultkit.model import Note, Problem
-from vaultkit.parse import parse_text
+from vaultkit.parse import front_matter_text, parse_text
 from vaultkit.rules import Action, due_actions, join_names, open_tasks
 from vaultkit.timeline import people
 from vaultkit.vault import Vault, was_read
@@ -199,8 +200,7 @@ def _note(vault: Vault, path: str | None) -> Note:
 
 def _key(vault: Vault, note: Note, canonical: str) -> str:
     """Give the field name the note uses for `canonical` (a configured alias, if written)."""
-    text = _read_text(vault.root / note.path)
-    front = _front(text)
+    front = front_matter_text(_read_text(vault.root / note.path))
     for alias, target in sorted(vault.config.field_aliases.items()):
         if target == canonical and _written(front, alias) and not _written(front, canonical):
             return alias
@@ -210,11 +210,6 @@ def _key(vault: Vault, note: Note, canonical: str) -> str:
 def _written(front: str, key: str) -> bool:
     """Give whether front-matter text sets `key` at its top level, plain or quoted."""
     return re.search(rf"""(?m)^(["']?){re.escape(key)}\1[ \t]*:""", front) is not None
-
-
-def _front(text: str) -> str:
-    match = re.match(r"\ufeff?---[ \t]*\r?\n(.*?)^---[ \t]*\r?$", text, re.S | re.M)
-    return match.group(1) if match else ""
 
 
 def _read_text(path: Path) -> str:
@@ -306,7 +301,7 @@ def _create_referral(vault: Vault, action: Action, when: date) -> Recorded:
     meeting = _note(vault, action.meeting)
     m = meeting.meeting
     for link in m.referrals if m is not None else ():
-        if link.shown == action.subject and "/" in link.target:
+        if "/" in link.target and name_key(link_name(link)) == name_key(action.subject):
             # A new note in the people folder is not what [[folder/Name]] points to.
             raise UsageError(
                 f"the link [[{link.target}]] names a folder: make the note at "
@@ -315,7 +310,7 @@ def _create_referral(vault: Vault, action: Action, when: date) -> Recorded:
     by: list[str] = []
     for link in m.with_ if m is not None else ():
         target = vault.resolve(link, meeting)
-        name = target.name if target is not None else link.shown
+        name = target.name if target is not None else link_name(link)
         if name not in by:
             by.append(name)
     made = new_contact(vault.root, action.subject, when, referred_by=by, source="referral")
