@@ -31,7 +31,7 @@ from datetime import date
 from typing import Any
 
 from vaultkit import delta
-from vaultkit.links import name_key
+from vaultkit.links import link_name, name_key
 from vaultkit.model import Note, Problem
 from vaultkit.render import pieces
 from vaultkit.render.due import action_line, next_action_cells
@@ -169,7 +169,7 @@ class Live:
                 found.add(hit.path)
             else:  # keyed both ways a rule may group a missing name by
                 missing.add(delta.lookup_key(link.target))
-                missing.add(name_key(link.target.rsplit("/", 1)[-1]))
+                missing.add(name_key(link_name(link)))
         if found:
             self.targets[path] = tuple(found)
         if missing:

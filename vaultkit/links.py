@@ -25,6 +25,12 @@ def link_name(link: Link) -> str:
     return link.target.rsplit("/", 1)[-1].strip() or link.target
 
 
+def who(link: Link, target: Note | None) -> str:
+    """Give who a link names, to compare two links by: the path of the note it resolves to
+    (`target`), else its name as names are compared."""
+    return target.path if target is not None else name_key(link_name(link))
+
+
 def name_key(text: str) -> str:
     """Give the form two names are compared in: NFC, case-folded, without `.md`."""
     text = nfc(text.strip())

@@ -28,7 +28,8 @@ from datetime import date, timedelta
 from typing import TypeGuard
 
 from vaultkit.errors import UsageError
-from vaultkit.links import link_name, name_key
+from vaultkit.links import link_name
+from vaultkit.links import who as link_who
 from vaultkit.model import Link, Note
 from vaultkit.printable import printable
 from vaultkit.rules import Action, due_actions, join_names, overdue
@@ -127,12 +128,12 @@ def review(vault: Vault, today: date, start: date) -> Review:
         who = _names(vault, m.with_, note) or note.name
         if m.effective_status(today) == "done" and within(m.date):
             done.append(Done(m.date, "meeting", who, note.path, m.mode or ""))
-            met_there = {_who(link, vault.resolve(link, note)) for link in m.with_}
+            met_there = {link_who(link, vault.resolve(link, note)) for link in m.with_}
             for link in m.referrals:
                 target = vault.resolve(link, note)
                 if target is not None and target.kind not in ("contact", "note"):
                     continue  # an organisation suggested is not a person to reach
-                if _who(link, target) in met_there:
+                if link_who(link, target) in met_there:
                     continue  # met there: no referral, as the graph and the rules say
                 name = target.name if target is not None else link_name(link)
                 state = _referral_state(by_person.get(target.path) if target else None)
@@ -153,11 +154,6 @@ def review(vault: Vault, today: date, start: date) -> Review:
         tuple(sorted(referrals, key=lambda d: (d.day, d.who.casefold(), d.note))),
         funnel(vault, today, by_person),
     )
-
-
-def _who(link: Link, target: Note | None) -> str:
-    """Give who a link names: its note's path, else its name as names are compared."""
-    return target.path if target is not None else name_key(link_name(link))
 
 
 def _nth(i: int) -> str:

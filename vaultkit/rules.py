@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from vaultkit.config import RULE_NAMES
 from vaultkit.errors import NotFoundError
 from vaultkit.ids import action_id, open_task_texts, task_id
-from vaultkit.links import name_key
+from vaultkit.links import link_name, name_key, who
 from vaultkit.model import Link, Meeting, Note, Task
 from vaultkit.timeline import Person, meeting_key
 from vaultkit.vault import Vault
@@ -271,7 +271,7 @@ class _Rules:
             if target is not None:
                 subject = _Subject(target.name, target.path, target)
             else:
-                subject = _Subject(link.target.rsplit("/", 1)[-1], None, None)
+                subject = _Subject(link_name(link), None, None)
             out.setdefault(subject.key, subject)
         if not out:
             return [_Subject(note.name, note.path, None)]
@@ -329,10 +329,10 @@ class _Rules:
             met = self._keys(m.with_, note) if m.referrals else set()
             for link in m.referrals:
                 target = self.vault.resolve(link, note)
-                if self._key(link, target) in met:
+                if who(link, target) in met:
                     continue  # someone suggested to themselves: the graph ignores it too
                 if target is None:
-                    name = link.target.rsplit("/", 1)[-1]
+                    name = link_name(link)
                     missing.setdefault(name_key(name), []).append((note, name))
                 elif target.kind == "contact":
                     found = named.setdefault(target.path, [])
@@ -357,12 +357,7 @@ class _Rules:
         return set(named)
 
     def _keys(self, links: Sequence[Link], note: Note) -> set[str]:
-        return {self._key(link, self.vault.resolve(link, note)) for link in links}
-
-    @staticmethod
-    def _key(link: Link, target: Note | None) -> str:
-        """Give who a link names: its note's path, else its name compared as names are."""
-        return target.path if target is not None else name_key(link.target.rsplit("/", 1)[-1])
+        return {who(link, self.vault.resolve(link, note)) for link in links}
 
     def referral(self, rule: str, who: _Subject, meeting: Note, state: str) -> None:
         m = meeting.meeting
