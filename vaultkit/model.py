@@ -170,6 +170,11 @@ class Meeting(_Record):
             return "scheduled"
         return "done"
 
+    def held(self, today: Day) -> bool:
+        """Give whether the meeting was held by `today`: done, and not in the future (a
+        meeting without a date is held unless it says otherwise)."""
+        return self.effective_status(today) == "done" and not (self.date and self.date > today)
+
 
 @dataclass(frozen=True, slots=True)
 class Org(_Record):

@@ -141,10 +141,7 @@ def log(
     past = [
         m
         for m in person.meetings
-        if m.meeting is not None
-        and m.meeting.effective_status(today) == "done"
-        and m.meeting.date is not None
-        and m.meeting.date <= today
+        if m.meeting is not None and m.meeting.date is not None and m.meeting.held(today)
     ]
     if not past:
         raise NotFoundError(f"{note.name} has no past meeting with a date to record {what} on")

@@ -75,8 +75,7 @@ def stage_of(note: Note, meetings: tuple[Note, ...], today: date) -> str:
         for m in meetings
         if m.meeting and m.meeting.effective_status(today) != "cancelled"
     ]
-    # Done and not in the future: an undated meeting is done unless it says otherwise.
-    if any(m.effective_status(today) == "done" and not (m.date and m.date > today) for m in live):
+    if any(m.held(today) for m in live):
         return "met"
     if any(m.effective_status(today) == "scheduled" for m in live):
         return "scheduled"
@@ -100,7 +99,7 @@ def last_interaction(note: Note, meetings: tuple[Note, ...], today: date) -> dat
         rec = m.meeting
         if rec is None or rec.effective_status(today) == "cancelled":
             continue
-        if rec.date and rec.effective_status(today) == "done":
+        if rec.date and rec.held(today):
             days.append(rec.date)
         if rec.reported_back:
             days.append(rec.reported_back)

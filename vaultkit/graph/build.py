@@ -163,7 +163,7 @@ class _Builder:
                 continue
             found = [self.node(x, note, ("contact",), "person") for x in m.with_]
             # Held: done and not in the future (timeline.stage_of); else still to come.
-            if m.effective_status(self.today) == "done" and not (m.date and m.date > self.today):
+            if m.held(self.today):
                 self.met(found, m.date.isoformat() if m.date else "")
             else:
                 self.coming(found)
