@@ -384,11 +384,13 @@ def import_file(
 
 
 def list_items(cell: str, separators: str) -> list[str]:
-    """Give the items of a CSV list cell: split on the separators, except where a
-    backslash keeps one (`\\;`, as `vaultkit export csv` writes an item holding it)."""
-    item = re.compile(rf"(?:\\.|[^{re.escape(separators)}\\]|\\$)+")
+    """Give the items of a CSV list cell: split on the separators (`;`, or `;,`), except
+    where a backslash keeps one (`\\;`, as `vaultkit export csv` writes an item holding it)."""
+    item = _LIST_ITEM_TAGS if "," in separators else _LIST_ITEM
     found = (_UNESCAPE.sub(r"\1", m.group(0)).strip() for m in item.finditer(cell))
     return [i for i in found if i]
 
 
+_LIST_ITEM = re.compile(r"(?:\\.|[^;\\]|\\$)+")
+_LIST_ITEM_TAGS = re.compile(r"(?:\\.|[^;,\\]|\\$)+")
 _UNESCAPE = re.compile(r"\\([\\;,])")

@@ -100,13 +100,15 @@ class ChildJob:
         self.done()
 
     def cancel(self) -> None:
-        """Stop the work under way, if any (the watcher is stopping)."""
+        """Stop the work under way, if any, and forget it (the watcher is stopping, or the
+        work is to start afresh)."""
         pid, self._pid = self._pid, 0
         if pid:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         if self._worker is not None:
             self._worker.join(timeout=10)
+        self.running, self._result = False, None
 
 
 class GraphJob(ChildJob):

@@ -116,7 +116,6 @@ class Rebuilder:
         this process writes and watches (the whole build it compares with takes a second
         or more on a big vault, and never adds to this process); elsewhere here, now."""
         self.checking.cancel()
-        self.checking.running = False
         if not self.fork:
             self._checked(self.live.check(), render=False)
             return
