@@ -12,7 +12,6 @@ import contextlib
 import os
 import re
 import shlex
-import stat
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
@@ -25,7 +24,7 @@ from vaultkit.aside import conflict_copies
 from vaultkit.config import CONFIG_NAME, Config, OutputConfig, RulesConfig, load_config
 from vaultkit.edit import append_to_list, set_scalar
 from vaultkit.errors import EditRefusedError, UsageError, WriteError
-from vaultkit.io import atomic_write
+from vaultkit.io import replace_keeping
 from vaultkit.links import name_key
 from vaultkit.newfiles import create_files, link_text, make_folder, safe_name
 from vaultkit.vault import FileStat, Vault, load_vault, resolve_root, scan
@@ -300,10 +299,8 @@ def _write_gitignore(root: Path, plan: _Gitignore) -> None:
             if create_files(root, [(".gitignore", plan.data)]):
                 raise UsageError(".gitignore appeared while initialising; left as found")
             return
-        mode = stat.S_IMODE(plan.path.stat().st_mode)
-        atomic_write(plan.path, plan.data)
-        with contextlib.suppress(OSError):
-            os.chmod(plan.path, mode)  # the file's own permissions, not a new file's
+        # Atomically, with the file's own mode and owner, as a user's note is rewritten.
+        replace_keeping(plan.path, plan.data, plan.path.stat())
     except OSError as exc:
         raise WriteError(f"cannot write: {exc.strerror or exc}", str(plan.path)) from exc
 
