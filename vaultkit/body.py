@@ -12,9 +12,7 @@ import sys
 import unicodedata
 from datetime import date
 
-from vaultkit.model import Link, Task
-
-FIRST_YEAR, LAST_YEAR = 1900, 2199  # the years a date in a note may take
+from vaultkit.model import FIRST_YEAR, LAST_YEAR, Link, Task
 
 _FENCE = re.compile(r"^(`{3,}|~{3,}).*?^\1[ \t]*$", re.M | re.S)
 # In a Markdown table Obsidian writes the alias bar as `\|`: the backslash is not the name's.

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from vaultkit.config import Config, load_config
 from vaultkit.errors import EditRefusedError, WriteError
-from vaultkit.io import holds_user_text, vault_lock, write_if_changed
+from vaultkit.io import end_with_parent, holds_user_text, vault_lock, write_if_changed
 from vaultkit.manifest import input_key, last_build, remember_build
 from vaultkit.model import Problem
 from vaultkit.vault import (
@@ -25,7 +25,6 @@ from vaultkit.vault import (
     Progress,
     Vault,
     dangling_links,
-    end_with_parent,
     load_vault,
     paused_gc,
     resolve_root,

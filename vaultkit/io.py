@@ -1,4 +1,5 @@
-"""Writing files safely: atomic replacement, write-only-if-changed, the vault lock."""
+"""Writing files safely (atomic replacement, write-only-if-changed, the vault lock), and the
+process plumbing of forked workers."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import contextlib
 import errno
 import os
 import stat
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -235,3 +237,21 @@ def replace_keeping(path: Path, data: bytes, found: os.stat_result) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def end_with_parent() -> None:
+    """Have this forked process end when the one that forked it ends (Linux).
+
+    A build killed mid-way (a SIGKILL from cron's timeout, say) would otherwise leave
+    its workers to finish, then fail writing to it, each with a traceback on stderr.
+    """
+    if sys.platform != "linux":
+        return
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it ended before we asked
+        os._exit(1)

@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from vaultkit.io import end_with_parent
 from vaultkit.timeline import Person
-from vaultkit.vault import Vault, end_with_parent
+from vaultkit.vault import Vault
 
 log = logging.getLogger("vaultkit.watch")
 

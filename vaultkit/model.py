@@ -15,6 +15,7 @@ from typing import Any, Literal
 from vaultkit.printable import printable
 
 Day = date  # Meeting has a field called `date`; this keeps the type nameable there
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # the years a date in a note (or --today) may take
 Severity = Literal["error", "warning"]
 NoteKind = Literal["contact", "meeting", "org", "note"]
 KINDS: tuple[str, ...] = ("contact", "meeting", "org")

@@ -14,11 +14,13 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from vaultkit.body import FIRST_YEAR, LAST_YEAR, WIKILINK, nfc, scan_body
+from vaultkit.body import WIKILINK, nfc, scan_body
 from vaultkit.config import MAX_DAYS, Config
 from vaultkit.ids import open_task_texts, task_id
 from vaultkit.model import (
     CONTACT_STATUSES,
+    FIRST_YEAR,
+    LAST_YEAR,
     MEETING_MODES,
     MEETING_STATUSES,
     SENIORITIES,

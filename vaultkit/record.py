@@ -29,12 +29,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from vaultkit.body import FIRST_YEAR, LAST_YEAR
 from vaultkit.build import read
 from vaultkit.edit import append_to_list, apply_edit, set_scalar
 from vaultkit.errors import EditRefusedError, NotFoundError, UsageError
 from vaultkit.links import link_name, name_key
-from vaultkit.model import Note, Problem
+from vaultkit.model import FIRST_YEAR, LAST_YEAR, Note, Problem
 from vaultkit.parse import front_matter_text, parse_text
 from vaultkit.rules import Action, due_actions, join_names, open_tasks
 from vaultkit.timeline import people

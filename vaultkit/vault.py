@@ -21,7 +21,7 @@ from vaultkit.aside import conflict_copies, copy_problem, generated_problem
 from vaultkit.body import body_link, link_parts, nfc
 from vaultkit.config import Config
 from vaultkit.errors import VaultNotFoundError
-from vaultkit.io import NOT_REGULAR, READ_FLAGS, read_fd
+from vaultkit.io import NOT_REGULAR, READ_FLAGS, end_with_parent, read_fd
 from vaultkit.links import Resolver
 from vaultkit.model import Link, Note, Problem
 from vaultkit.parse import parse_bytes
@@ -260,24 +260,6 @@ def _read_many(
             if progress:
                 progress(done, total)
     return blobs
-
-
-def end_with_parent() -> None:
-    """Have this forked process end when the one that forked it ends (Linux).
-
-    A build killed mid-way (a SIGKILL from cron's timeout, say) would otherwise leave
-    its workers to finish, then fail writing to it, each with a traceback on stderr.
-    """
-    if sys.platform != "linux":
-        return
-    parent = os.getppid()
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # it ended before we asked
-        os._exit(1)
 
 
 def assemble(

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import click
 
 from vaultkit import __version__
-from vaultkit.body import FIRST_YEAR, LAST_YEAR
 from vaultkit.errors import VaultkitError
+from vaultkit.model import FIRST_YEAR, LAST_YEAR
 
 F = TypeVar("F", bound=Callable[..., Any])
 INTERNAL_ERROR = 70
