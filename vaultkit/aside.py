@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from vaultkit.links import name_key
-from vaultkit.model import Problem
+from vaultkit.model import Note, Problem
 
 if TYPE_CHECKING:
     from vaultkit.vault import FileStat
@@ -51,6 +51,18 @@ def conflict_copies(stats: Sequence[FileStat]) -> dict[str, str]:
             if name_key(original) in present:
                 copies[stat.path] = original + ".md"
     return copies
+
+
+def set_aside(note: Note) -> list[Problem] | None:
+    """Give the problems of a parsed note that is not read as a note, else None (it is kept):
+    a folder that cannot be listed (a path ending in `/`), or a note marked as vaultkit's
+    own that is not one it writes. Conflict copies are told by the paths, not the note
+    (conflict_copies)."""
+    if note.path.endswith("/"):
+        return list(note.problems)
+    if note.generated:
+        return [generated_problem(note.path)]
+    return None
 
 
 def generated_problem(path: str) -> Problem:

@@ -13,7 +13,7 @@ import bisect
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from vaultkit.aside import conflict_copies, copy_problem, generated_problem
+from vaultkit.aside import conflict_copies, copy_problem, set_aside
 from vaultkit.body import link_parts
 from vaultkit.links import Resolver, name_key
 from vaultkit.model import Note, Problem
@@ -117,8 +117,8 @@ def update(
         at = _find(vault.notes, path, paths)
         old = vault.notes[at] if at is not None else None
         new = None if path in gone or path in new_copies else parsed.get(path)
-        if new is not None and (new.generated or path.endswith("/")):
-            new = None  # set aside, as assemble sets them aside
+        if new is not None and set_aside(new) is not None:
+            new = None  # set aside, as assemble sets it aside
         if old is not new:
             changes.append((path, old, new))
     kept = _apply(vault.notes, changes)
@@ -145,12 +145,8 @@ def update(
     problems = [p for p in vault.problems if p.path not in touched]
     problems += _problems_of(vault, resolver, kept, touched, copies, new_copies)
     for path, note in parsed.items():
-        if path in gone or path in new_copies:
-            continue
-        if path.endswith("/"):  # a folder that cannot be listed
-            problems.extend(note.problems)
-        elif note.generated:
-            problems.append(generated_problem(path))
+        if path not in gone and path not in new_copies:
+            problems.extend(set_aside(note) or ())
     problems.sort(key=Problem.sort_key)
     return Vault(root, config, tuple(kept), tuple(problems), resolver, len(todo) + len(back))
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 
 from vaultkit import cache
-from vaultkit.aside import conflict_copies, copy_problem, generated_problem
+from vaultkit.aside import conflict_copies, copy_problem, set_aside
 from vaultkit.body import body_link, link_parts, nfc
 from vaultkit.config import Config
 from vaultkit.errors import VaultNotFoundError
@@ -278,10 +278,8 @@ def assemble(
     for note in notes:
         if note.path in copies:
             problems.append(copy_problem(note.path, copies[note.path]))
-        elif note.path.endswith("/"):  # a folder that cannot be listed
-            problems.extend(note.problems)
-        elif note.generated:
-            problems.append(generated_problem(note.path))
+        elif (aside := set_aside(note)) is not None:
+            problems.extend(aside)
         else:
             kept.append(note)
             problems.extend(note.problems)
