@@ -114,16 +114,16 @@ class Chains:
     unreachable: tuple[str, ...]
 
 
-def chains(tree: Tree) -> Chains:
-    """Give the number of people at each degree and every chain of two or more people that
-    ends at someone who leads nowhere further in the tree, longest first."""
+def chains(tree: Tree, limit: int | None = None) -> Chains:
+    """Give the number of people at each degree and the chains of two or more people that
+    end at someone who leads nowhere further in the tree, longest first (all, or `limit`)."""
     per: dict[int, int] = {}
     for d in tree.depth.values():
         per[d] = per.get(d, 0) + 1
     inner = set(tree.parent.values())
     ends = [n for n in tree.order if n not in inner and tree.depth[n] > 1]
     ends.sort(key=lambda n: (-tree.depth[n], n))
-    longest = tuple(tree.chain(n) for n in ends)
+    longest = tuple(tree.chain(n) for n in ends[:limit])
     return Chains(tuple(sorted(per.items())), longest, tree.unreachable)
 
 
