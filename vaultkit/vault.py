@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import gc
 import os
 import sys
@@ -93,10 +94,8 @@ def scan(root: Path, config: Config) -> list[FileStat]:
     Hidden folders (.git, .obsidian, .trash, the cache), ignored folders and
     the generated notes are left out.
     """
-    skip_files = {p.casefold() for p in config.output.paths()}
+    skip_files, ignored = _not_notes(config)
     skip_names = {p.rpartition("/")[2] for p in skip_files}
-    ignored = {i.casefold() for i in config.ignore}
-    ignored.add(config.cache_folder.strip("/").casefold())  # even when not hidden
     found: list[FileStat] = []
     stack = [("", str(root))]
     # The walk runs on every build, changed or not: per file, only what must be done.
@@ -446,8 +445,17 @@ def is_note_path(rel: str, config: Config) -> bool:
         return False  # a name not valid UTF-8 is found, and reported, by a scan
     if not parts[-1].lower().endswith(".md"):
         return False
-    if rel.casefold() in {p.casefold() for p in config.output.paths()}:
+    outputs, ignored = _not_notes(config)
+    if rel.casefold() in outputs:
         return False
+    return not any("/".join(parts[:i]).casefold() in ignored for i in range(1, len(parts)))
+
+
+@functools.lru_cache(maxsize=8)
+def _not_notes(config: Config) -> tuple[frozenset[str], frozenset[str]]:
+    """Give, case-folded, the generated notes' paths and the folders never read (the ignored
+    ones and the cache, even when not hidden): once a config, not once a path (the watcher
+    asks at every event)."""
     ignored = {i.casefold() for i in config.ignore}
     ignored.add(config.cache_folder.strip("/").casefold())
-    return not any("/".join(parts[:i]).casefold() in ignored for i in range(1, len(parts)))
+    return frozenset(p.casefold() for p in config.output.paths()), frozenset(ignored)
