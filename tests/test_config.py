@@ -313,9 +313,16 @@ def test_the_schema_fields_an_alias_may_name_are_the_ones_the_parser_reads(
 
 
 def test_the_schema_fields_are_the_three_kinds_fields() -> None:
-    from vaultkit.config import SCHEMA_FIELDS
+    from dataclasses import fields
 
-    assert len(SCHEMA_FIELDS) == 3 + 13 + 11 + 3 - 1  # status is a contact's and a meeting's
+    from vaultkit.config import SCHEMA_FIELDS
+    from vaultkit.model import Contact, Meeting, Org
+
+    # Every field of the records (`with_` is `with:`), but `start`, which a meeting's
+    # `date:` gives; and the two every note has. A field added to a record fails here
+    # until an alias may name it.
+    records = {f.name.rstrip("_") for r in (Contact, Meeting, Org) for f in fields(r)}
+    assert records - {"start"} | {"type", "aliases"} == SCHEMA_FIELDS
 
 
 def test_build_refuses_an_alias_hiding_a_field_and_writes_nothing(
